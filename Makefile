@@ -1,0 +1,35 @@
+# godwit: the two commands of the README, and a few more.
+#   make demo   build (release) and run the demo on the embedded store
+#   make test   build with ASan+UBSan and run every test (ctest)
+#   make bench  build (release) and run the benchmarks
+JOBS ?= $(shell nproc)
+
+.PHONY: all bootstrap release debug demo test bench format clean
+
+all: release
+
+bootstrap:
+	@scripts/bootstrap
+
+release: bootstrap
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+
+debug: bootstrap
+	@cmake --preset debug >/dev/null
+	@cmake --build --preset debug -j $(JOBS)
+
+demo: release
+	./build/release/godwit demo
+
+test: debug
+	ctest --preset debug
+
+bench: release
+	scripts/bench
+
+format:
+	@find include src tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
+
+clean:
+	rm -rf build

@@ -1,0 +1,205 @@
+// The store interface: DynamoDB-style tables with change streams.
+//
+// One interface for every backend: the embedded RocksDB store (local), and
+// later the remote DynamoDB client. So page tokens, unprocessed batch entries
+// and retryable errors are part of it from the start: a caller loops on
+// next_page_token, re-queues BatchWriteResult::unprocessed, and retries a
+// Status whose retryable() is true.
+//
+// Thread safety: a Store and its Tables are safe to use from many threads at
+// once. A StreamReader or Snapshot is used by one thread at a time.
+//
+// Example:
+//   ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenLocalStore({.path = dir}));
+//   RETURN_IF_ERROR(store->CreateTable("Orders", {.key_schema = schema}));
+//   ASSIGN_OR_RETURN(std::shared_ptr<Table> t, store->GetTable("Orders"));
+//   RETURN_IF_ERROR(t->Put(item).status());
+#ifndef GODWIT_STORE_H_
+#define GODWIT_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "godwit/item.h"
+#include "godwit/status.h"
+
+namespace godwit {
+
+struct TableOptions {
+  KeySchema key_schema;
+  bool stream_enabled = true;
+};
+
+struct TableDescription {
+  std::string name;
+  KeySchema key_schema;
+  uint64_t item_count = 0;  // an estimate for large tables
+  uint64_t size_bytes = 0;  // an estimate
+  bool stream_enabled = false;
+  // Sequence of the newest change record (0 if none).
+  uint64_t latest_sequence = 0;
+  int64_t created_micros = 0;
+};
+
+// A condition on the current item at the written key.
+struct Condition {
+  enum class Kind : uint8_t { kNone, kExists, kNotExists, kAttributeEquals };
+  Kind kind = Kind::kNone;
+  std::string attribute;  // kAttributeEquals
+  AttributeValue value;   // kAttributeEquals
+
+  static Condition None() { return {}; }
+  static Condition Exists() { return {Kind::kExists, {}, {}}; }
+  static Condition NotExists() { return {Kind::kNotExists, {}, {}}; }
+  static Condition AttributeEquals(std::string name, AttributeValue v) {
+    return {Kind::kAttributeEquals, std::move(name), std::move(v)};
+  }
+};
+
+// One entry of a BatchWrite.
+struct WriteRequest {
+  enum class Kind : uint8_t { kPut, kDelete };
+  Kind kind = Kind::kPut;
+  Item item;  // kPut
+  Key key;    // kDelete
+  static WriteRequest Put(Item item) { return {Kind::kPut, std::move(item), {}}; }
+  static WriteRequest Delete(Key key) {
+    return {Kind::kDelete, {}, std::move(key)};
+  }
+};
+
+inline constexpr size_t kMaxBatchWriteItems = 25;
+
+struct BatchWriteResult {
+  // Entries not written; the caller retries them (after backoff).
+  std::vector<WriteRequest> unprocessed;
+};
+
+// A page of a Query or Scan. An empty next_page_token means the end.
+struct Page {
+  std::vector<Item> items;
+  std::string next_page_token;
+};
+
+// Sort-key condition of a Query.
+struct RangeCondition {
+  enum class Op : uint8_t { kNone, kEq, kLt, kLe, kGt, kGe, kBetween, kBeginsWith };
+  Op op = Op::kNone;
+  AttributeValue a;  // the value; the lower bound for kBetween
+  AttributeValue b;  // the upper bound for kBetween
+};
+
+struct QueryOptions {
+  AttributeValue hash;  // the partition key value
+  RangeCondition range;
+  bool forward = true;  // ascending sort key
+  size_t limit = 1000;  // items per page, >= 1
+  std::string page_token;
+};
+
+class Snapshot;
+
+struct ScanOptions {
+  int segment = 0;         // 0 <= segment < total_segments
+  int total_segments = 1;  // 1 .. 1,000,000
+  size_t limit = 1000;     // items per page, >= 1
+  std::string page_token;
+  // If set, read as of the snapshot (which must come from the same table).
+  const Snapshot* snapshot = nullptr;
+};
+
+// A consistent read view of one table.
+class Snapshot {
+ public:
+  virtual ~Snapshot() = default;
+  // The stream sequence this view corresponds to: it contains exactly the
+  // changes with sequence <= sequence().
+  virtual uint64_t sequence() const = 0;
+};
+
+enum class ChangeType : uint8_t { kInsert = 1, kModify = 2, kRemove = 3 };
+std::string_view ChangeTypeName(ChangeType t);  // "INSERT", "MODIFY", "REMOVE"
+
+struct ChangeRecord {
+  uint64_t sequence = 0;
+  int64_t time_micros = 0;
+  ChangeType type = ChangeType::kInsert;
+  Item keys;                     // the key attributes
+  std::optional<Item> old_image; // absent for kInsert
+  std::optional<Item> new_image; // absent for kRemove
+};
+
+struct StreamPosition {
+  enum class Kind : uint8_t { kTrimHorizon, kLatest, kAt, kAfter };
+  Kind kind = Kind::kTrimHorizon;
+  uint64_t sequence = 0;  // kAt, kAfter
+  static StreamPosition TrimHorizon() { return {Kind::kTrimHorizon, 0}; }
+  static StreamPosition Latest() { return {Kind::kLatest, 0}; }
+  static StreamPosition At(uint64_t s) { return {Kind::kAt, s}; }
+  static StreamPosition After(uint64_t s) { return {Kind::kAfter, s}; }
+};
+
+// Reads a table's change stream in sequence order. Never returns sequence n+1
+// before n.
+class StreamReader {
+ public:
+  virtual ~StreamReader() = default;
+  // Appends up to `max` records after the reader's position and advances.
+  // Appends nothing when caught up.
+  // Errors: DataLoss if the position has been trimmed by retention (the
+  // message says which sequence and the oldest available).
+  virtual Status Read(size_t max, std::vector<ChangeRecord>* out) = 0;
+  // The sequence of the last record returned (or the start position - 1).
+  virtual uint64_t position() const = 0;
+};
+
+class Table {
+ public:
+  virtual ~Table() = default;
+  virtual const std::string& name() const = 0;
+  virtual const KeySchema& key_schema() const = 0;
+
+  // nullopt if absent.
+  virtual Result<std::optional<Item>> Get(const Key& key) = 0;
+  // Writes `item`; returns the previous item at its key, if any.
+  // Errors: InvalidArgument (validation), Aborted (condition failed).
+  virtual Result<std::optional<Item>> Put(
+      const Item& item, const Condition& cond = Condition::None()) = 0;
+  // Deletes; returns the deleted item, if any. Deleting an absent key is not
+  // an error (and writes no change record).
+  virtual Result<std::optional<Item>> Delete(
+      const Key& key, const Condition& cond = Condition::None()) = 0;
+  // At most kMaxBatchWriteItems entries, no two on the same key.
+  // Errors: InvalidArgument for a bad batch (nothing is written).
+  virtual Result<BatchWriteResult> BatchWrite(
+      std::vector<WriteRequest> requests) = 0;
+  virtual Result<Page> Query(const QueryOptions& opts) = 0;
+  virtual Result<Page> Scan(const ScanOptions& opts) = 0;
+
+  virtual Result<std::unique_ptr<Snapshot>> GetSnapshot() = 0;
+  // Errors: FailedPrecondition if the table has no stream; DataLoss if the
+  // position was trimmed.
+  virtual Result<std::unique_ptr<StreamReader>> OpenStream(
+      const StreamPosition& pos) = 0;
+  virtual Result<TableDescription> Describe() = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  // Errors: AlreadyExists, InvalidArgument (bad name or schema).
+  virtual Status CreateTable(const std::string& name,
+                             const TableOptions& opts) = 0;
+  virtual Status DropTable(const std::string& name) = 0;
+  virtual Result<std::vector<std::string>> ListTables() = 0;
+  virtual Result<TableDescription> DescribeTable(const std::string& name) = 0;
+  // Errors: NotFound.
+  virtual Result<std::shared_ptr<Table>> GetTable(const std::string& name) = 0;
+};
+
+}  // namespace godwit
+
+#endif  // GODWIT_STORE_H_
