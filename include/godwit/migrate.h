@@ -1,0 +1,206 @@
+// The zero-downtime migration engine (DESIGN.md, "The migration protocol").
+//
+// The engine is written against the Store interface only. One Migration runs
+// one logical table's run inside the process that owns the store:
+//
+//   plan -> mark P0 -> capture (source stream -> durable journal)
+//        -> backfill (parallel segmented scan -> up -> batch write)
+//        -> replay (journal -> up -> destination), then tail
+//        -> verify -> fenced cutover -> reverse sync (down) -> rollback ...
+//        -> finish
+//
+// Applications (and the demo's and tests' writer threads) write through a
+// Router, which resolves the logical table name to the active physical table
+// and lets the engine hold writes during a flip.
+//
+// Every phase is checkpointed in the control table and the run directory, so
+// Migration::Open(... resume ...) after a crash at any point continues and
+// ends in the same verified state.
+#ifndef GODWIT_MIGRATE_H_
+#define GODWIT_MIGRATE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "godwit/item.h"
+#include "godwit/status.h"
+#include "godwit/store.h"
+
+namespace godwit {
+
+// What the engine needs from a migration: per-thread mappers from a source
+// item to its destination items (`up`) and back (`down`).
+class ItemMapper {
+ public:
+  virtual ~ItemMapper() = default;
+  // Appends the images of `in` to *out; appending nothing drops the item.
+  // Must be deterministic.
+  // Errors: InvalidArgument for an error of this item (a transform error or
+  // a failed validation): the engine dead-letters it and counts it against
+  // --max-errors. Any other code stops the run.
+  virtual Status Up(const Item& in, std::vector<Item>* out) = 0;
+  virtual Status Down(const Item& in, std::vector<Item>* out) = 0;
+};
+
+class MapperFactory {
+ public:
+  virtual ~MapperFactory() = default;
+  // One mapper per worker thread; a mapper is used by one thread at a time.
+  virtual Result<std::unique_ptr<ItemMapper>> NewMapper() = 0;
+};
+
+// The migrations a run applies (recorded in the ledger at finish).
+struct PlannedMigration {
+  int number = 0;
+  std::string name;
+  std::string sha256;
+};
+
+struct MigrationPlan {
+  std::string logical_table;  // e.g. "Orders"
+  // Empty: the engine takes the active physical table from the pointer and
+  // names the destination the next generation, "Orders.v<N+1>".
+  std::string source_table;
+  std::string destination_table;
+  // The destination's key schema; empty hash name: the source's.
+  KeySchema destination_key_schema;
+  std::vector<PlannedMigration> migrations;
+};
+
+struct MigrateOptions {
+  int segments = 16;
+  int threads = 2;
+  double rate = 0;  // items/s for backfill writes; 0 = unlimited
+  size_t max_errors = 0;  // item errors tolerated before the run stops
+  // Where the journal and the dead-letter file live. Required.
+  std::string run_dir;
+  // Called about once a second from an engine thread.
+  std::function<void(const struct MigrationProgress&)> on_progress;
+  // Called by Finish() before the run is marked finished: records the
+  // applied migrations in the ledger.
+  std::function<Status(const struct MigrationPlan&)> on_finish;
+};
+
+enum class RunPhase : uint8_t {
+  kBackfill = 1,   // copying; journal capturing
+  kReplay = 2,     // backfill done; replaying and tailing
+  kCutOver = 3,    // destination active; reverse sync running
+  kRolledBack = 4, // source active again; forward replay running
+  kFinished = 5,
+};
+std::string_view RunPhaseName(RunPhase p);
+
+struct MigrationProgress {
+  RunPhase phase = RunPhase::kBackfill;
+  uint64_t scanned = 0;        // source items read by backfill
+  uint64_t written = 0;        // destination items written by backfill
+  uint64_t dropped = 0;        // `up` returned nothing
+  uint64_t errors = 0;         // dead-lettered items
+  uint64_t estimated_total = 0;
+  int segments_done = 0;
+  int segments_total = 0;
+  uint64_t captured = 0;       // journal records
+  uint64_t replayed = 0;       // journal records applied
+  uint64_t replay_lag = 0;     // source records not yet applied
+  double items_per_second = 0; // backfill, recent
+  double elapsed_seconds = 0;
+};
+
+struct VerifyReport {
+  uint64_t source_items = 0;       // items of the side mapped
+  uint64_t expected_items = 0;     // images produced by the mapping
+  uint64_t destination_items = 0;
+  uint64_t differences = 0;        // keys whose expected and actual differ
+  // Items of the mapped side whose mapping failed (they are in the run's
+  // dead-letter file); they expect nothing, so they are not differences.
+  uint64_t unmapped = 0;
+  struct Difference {
+    std::string key;       // DynamoDB JSON of the destination key
+    std::string expected;  // DynamoDB JSON, or empty if absent
+    std::string actual;    // DynamoDB JSON, or empty if absent
+  };
+  std::vector<Difference> first;   // at most `max_reported`
+  uint64_t sequence = 0;           // the source stream sequence compared at
+  double seconds = 0;
+  bool ok() const { return differences == 0 && unmapped == 0; }
+};
+
+struct FlipReport {
+  std::string from_table;
+  std::string to_table;
+  double write_pause_ms = 0;  // longest time a write was held
+  uint64_t drained_records = 0;
+};
+
+// Resolves logical table names to their active physical table and holds
+// writes during a flip. Thread-safe. Wraps, does not own, the inner store.
+class Router {
+ public:
+  virtual ~Router() = default;
+  // The store applications use: GetTable(logical) returns a table whose
+  // every operation goes to the active physical table; a write waits while
+  // the table's writes are held. Names with no pointer pass through.
+  virtual Store* store() = 0;
+  // The active physical table of `logical` (itself if it has no pointer).
+  virtual Result<std::string> Resolve(const std::string& logical) = 0;
+  // Runs `fn` on the active physical table of `logical` while no flip can
+  // happen: an application that knows both item shapes (blue and green)
+  // builds the item for the table it is given. A flip waits for `fn` to
+  // return; `fn` must not call back into the router for the same table.
+  virtual Status WithActiveTable(
+      const std::string& logical,
+      const std::function<Status(Table& active)>& fn) = 0;
+};
+
+// Opens the router over `inner`; pointers are read from the control table.
+Result<std::unique_ptr<Router>> NewRouter(Store* inner);
+
+class Migration {
+ public:
+  virtual ~Migration() = default;
+
+  // Starts a new run (plans, marks P0, creates the destination, starts
+  // capture and backfill) or, if a run of `plan.logical_table` is already
+  // recorded in the control table, resumes it from its checkpoints.
+  // Errors: FailedPrecondition if the destination exists and was not
+  // created by this run, or is the active table; InvalidArgument for bad
+  // options.
+  static Result<std::unique_ptr<Migration>> Open(Router* router, Store* store,
+                                                 MapperFactory* mappers,
+                                                 const MigrationPlan& plan,
+                                                 const MigrateOptions& opts);
+
+  virtual const MigrationPlan& plan() const = 0;
+  virtual RunPhase phase() const = 0;
+  virtual MigrationProgress progress() const = 0;
+
+  // Blocks until backfill is done (every segment checkpointed).
+  virtual Status WaitBackfill() = 0;
+  // Blocks until replay has applied every record captured so far, and the
+  // lag is zero at some instant.
+  virtual Status WaitCaughtUp() = 0;
+  // The exact snapshot comparison: before cutover up(source) vs destination;
+  // after cutover down(destination) vs the old table. Writers may run.
+  virtual Result<VerifyReport> Verify(size_t max_reported = 10) = 0;
+  // Fenced flip to the destination; starts reverse sync.
+  virtual Result<FlipReport> Cutover() = 0;
+  // Fenced flip back to the source; resumes forward replay.
+  virtual Result<FlipReport> Rollback() = 0;
+  // Stops sync, records the ledger; the run ends. REQUIRES: cut over.
+  virtual Status Finish() = 0;
+
+  // Rate limit and pause (the `godwit ctl` commands).
+  virtual void SetRate(double items_per_second) = 0;
+  virtual void Pause(bool paused) = 0;
+
+  // Stops every engine thread; the run stays resumable.
+  virtual void Stop() = 0;
+};
+
+}  // namespace godwit
+
+#endif  // GODWIT_MIGRATE_H_

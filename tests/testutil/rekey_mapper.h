@@ -1,0 +1,94 @@
+// The demo's re-key migration written in C++ (the same mapping as
+// examples/migrations/Orders/0002_key_by_customer.lua), for engine tests
+// that should not depend on the Lua runtime:
+//   up:   pk = "CUST#" .. customerId, sk = "ORDER#" .. <9-digit id>,
+//         status renamed orderStatus, itemCount = #items (derived)
+//   down: the inverse.
+// Options make it misbehave on purpose: `collide` maps every order of a
+// customer to one key (a collision), `fail_every` raises an item error.
+#ifndef GODWIT_TESTUTIL_REKEY_MAPPER_H_
+#define GODWIT_TESTUTIL_REKEY_MAPPER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "godwit/migrate.h"
+
+namespace godwit::testing {
+
+struct ReKeyOptions {
+  bool collide = false;
+  int64_t fail_order = -1;  // this orderId fails `up` with InvalidArgument
+};
+
+class ReKeyMapper : public ItemMapper {
+ public:
+  explicit ReKeyMapper(ReKeyOptions o) : o_(o) {}
+  Status Up(const Item& in, std::vector<Item>* out) override {
+    const AttributeValue* pk = in.Find("pk");
+    const AttributeValue* cust = in.Find("customerId");
+    const AttributeValue* oid = in.Find("orderId");
+    if (pk == nullptr || cust == nullptr || !cust->is(AttrType::kS) ||
+        oid == nullptr) {
+      return Status::InvalidArgument("not an order: " + DebugString(in));
+    }
+    if (o_.fail_order >= 0 && oid->n().ToInt64() == o_.fail_order) {
+      return Status::InvalidArgument("refusing order " +
+                                     std::to_string(o_.fail_order));
+    }
+    Item item = in;
+    item.Set("pk", AttributeValue::S("CUST#" + cust->s()));
+    std::string order = pk->s().substr(pk->s().find('#') + 1);
+    item.Set("sk", AttributeValue::S(o_.collide ? "ORDER" : "ORDER#" + order));
+    if (const AttributeValue* st = in.Find("status")) {
+      item.Set("orderStatus", *st);
+      item.Erase("status");
+    }
+    const AttributeValue* lines = in.Find("items");
+    int64_t n = lines != nullptr && lines->is(AttrType::kL)
+                    ? static_cast<int64_t>(lines->l().size())
+                    : 0;
+    item.Set("itemCount", AttributeValue::N(Number::FromInt64(n)));
+    out->push_back(std::move(item));
+    return Status::OK();
+  }
+  Status Down(const Item& in, std::vector<Item>* out) override {
+    const AttributeValue* sk = in.Find("sk");
+    if (sk == nullptr || !sk->is(AttrType::kS)) {
+      return Status::InvalidArgument("not a re-keyed order");
+    }
+    Item item = in;
+    item.Set("pk", AttributeValue::S("ORDER#" + sk->s().substr(6)));
+    item.Erase("sk");
+    item.Erase("itemCount");
+    if (const AttributeValue* st = in.Find("orderStatus")) {
+      item.Set("status", *st);
+      item.Erase("orderStatus");
+    }
+    out->push_back(std::move(item));
+    return Status::OK();
+  }
+
+ private:
+  ReKeyOptions o_;
+};
+
+class ReKeyMapperFactory : public MapperFactory {
+ public:
+  explicit ReKeyMapperFactory(ReKeyOptions o = {}) : o_(o) {}
+  Result<std::unique_ptr<ItemMapper>> NewMapper() override {
+    return std::unique_ptr<ItemMapper>(new ReKeyMapper(o_));
+  }
+
+ private:
+  ReKeyOptions o_;
+};
+
+inline KeySchema ReKeyDestinationSchema() {
+  return KeySchema{{"pk", AttrType::kS}, KeyAttribute{"sk", AttrType::kS}};
+}
+
+}  // namespace godwit::testing
+
+#endif  // GODWIT_TESTUTIL_REKEY_MAPPER_H_
