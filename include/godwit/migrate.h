@@ -69,6 +69,10 @@ struct MigrationPlan {
   // The destination's key schema; empty hash name: the source's.
   KeySchema destination_key_schema;
   std::vector<PlannedMigration> migrations;
+  // For a new run; empty/0: the engine picks them. A resumed run keeps its
+  // own (Migration::run_id()).
+  std::string run_id;
+  int64_t started_micros = 0;  // the run's fixed clock (ctx.now)
 };
 
 struct MigrateOptions {
@@ -174,8 +178,12 @@ class Migration {
                                                  const MigrationPlan& plan,
                                                  const MigrateOptions& opts);
 
+  // The plan as resolved: source, destination, key schema, migrations,
+  // run id and start time filled in.
   virtual const MigrationPlan& plan() const = 0;
   virtual RunPhase phase() const = 0;
+  // The error that stopped the run's background work, or OK.
+  virtual Status error() const = 0;
   virtual MigrationProgress progress() const = 0;
 
   // Blocks until backfill is done (every segment checkpointed).

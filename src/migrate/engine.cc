@@ -30,8 +30,8 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -46,17 +46,23 @@
 #include "migrate/journal.h"
 #include "migrate/router.h"
 #include "migrate/run_state.h"
+#include "util/crash_point.h"
 #include "util/rate_limiter.h"
 
 namespace godwit {
 
 std::string_view RunPhaseName(RunPhase p) {
   switch (p) {
-    case RunPhase::kBackfill: return "backfill";
-    case RunPhase::kReplay: return "replay";
-    case RunPhase::kCutOver: return "cut-over";
-    case RunPhase::kRolledBack: return "rolled-back";
-    case RunPhase::kFinished: return "finished";
+    case RunPhase::kBackfill:
+      return "backfill";
+    case RunPhase::kReplay:
+      return "replay";
+    case RunPhase::kCutOver:
+      return "cut-over";
+    case RunPhase::kRolledBack:
+      return "rolled-back";
+    case RunPhase::kFinished:
+      return "finished";
   }
   return "unknown";
 }
@@ -157,6 +163,7 @@ class MigrationImpl : public Migration {
     std::lock_guard lock(mu_);
     return state_.phase;
   }
+  Status error() const override { return fatal(); }
   MigrationProgress progress() const override;
   Status WaitBackfill() override;
   Status WaitCaughtUp() override;
@@ -186,12 +193,13 @@ class MigrationImpl : public Migration {
   Status BackfillSegment(ItemMapper* mapper, int seg);
   Status ReplayStep(ItemMapper* mapper, bool* idle);
   Status ReverseStep(ItemMapper* mapper, bool* idle);
-  // Applies one change record: deletes the target keys the old image mapped
-  // to and the new image does not, then puts the new images. `claim`:
-  // record key ownership (forward direction).
-  Status ApplyRecord(ItemMapper* mapper, bool up, const ChangeRecord& rec,
-                     Table* target, const KeySchema& source_schema,
-                     bool claim);
+  // Applies change records in order: each deletes the target keys its old
+  // image mapped to and its new image does not, and puts the new images.
+  // Records are folded into one net effect per target key and written in
+  // batches. `claim`: record key ownership (the forward direction).
+  Status ApplyRecords(ItemMapper* mapper, bool up,
+                      const std::vector<ChangeRecord>& recs, Table* target,
+                      const KeySchema& source_schema, bool claim);
   // One destination key claimed by one source item.
   struct Claim {
     std::string key_bytes;
@@ -213,8 +221,8 @@ class MigrationImpl : public Migration {
                  const KeySchema& in_schema, const char* phase,
                  std::vector<Item>* out, bool* item_error);
   Status WriteBatch(Table* table, std::vector<WriteRequest> batch);
-  void DeadLetter(const char* phase, const Item& item,
-                  const KeySchema& schema, const Status& why);
+  void DeadLetter(const char* phase, const Item& item, const KeySchema& schema,
+                  const Status& why);
 
   void Fail(const Status& s);
   Status fatal() const {
@@ -230,8 +238,8 @@ class MigrationImpl : public Migration {
   Status WaitUntil(const std::function<bool()>& done);
   Status DrainForward(uint64_t target);
   Status DrainReverse(uint64_t target);
-  Result<VerifyReport> Compare(Table* from, const Snapshot* from_snap,
-                               bool up, Table* to, const Snapshot* to_snap,
+  Result<VerifyReport> Compare(Table* from, const Snapshot* from_snap, bool up,
+                               Table* to, const Snapshot* to_snap,
                                size_t max_reported);
 
   // Constant after Init().
@@ -249,25 +257,25 @@ class MigrationImpl : public Migration {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  RunState state_;     // GUARDED_BY(mu_)
-  Status fatal_;       // GUARDED_BY(mu_)
-  int next_segment_ = 0;  // GUARDED_BY(mu_)
-  int segments_done_ = 0;  // GUARDED_BY(mu_)
-  bool state_dirty_ = false;  // GUARDED_BY(mu_)
+  RunState state_;                      // GUARDED_BY(mu_)
+  Status fatal_;                        // GUARDED_BY(mu_)
+  int next_segment_ = 0;                // GUARDED_BY(mu_)
+  int segments_done_ = 0;               // GUARDED_BY(mu_)
+  bool state_dirty_ = false;            // GUARDED_BY(mu_)
   uint64_t scanned_ = 0, written_ = 0;  // GUARDED_BY(mu_)
 
   std::mutex op_mu_;  // one control operation at a time
 
   std::mutex capture_mu_;
-  bool capture_on_ = false;  // GUARDED_BY(capture_mu_)
-  std::unique_ptr<StreamReader> capture_reader_;   // GUARDED_BY(capture_mu_)
-  std::unique_ptr<JournalWriter> journal_;         // GUARDED_BY(capture_mu_)
-  Clock::time_point last_sync_;                    // GUARDED_BY(capture_mu_)
-  uint64_t capture_unsynced_ = 0;                  // GUARDED_BY(capture_mu_)
+  bool capture_on_ = false;                       // GUARDED_BY(capture_mu_)
+  std::unique_ptr<StreamReader> capture_reader_;  // GUARDED_BY(capture_mu_)
+  std::unique_ptr<JournalWriter> journal_;        // GUARDED_BY(capture_mu_)
+  Clock::time_point last_sync_;                   // GUARDED_BY(capture_mu_)
+  uint64_t capture_unsynced_ = 0;                 // GUARDED_BY(capture_mu_)
   std::atomic<uint64_t> journal_synced_{0};
 
   std::mutex replay_mu_;
-  bool replay_on_ = false;  // GUARDED_BY(replay_mu_)
+  bool replay_on_ = false;                        // GUARDED_BY(replay_mu_)
   std::unique_ptr<JournalReader> replay_reader_;  // GUARDED_BY(replay_mu_)
   // A record read but not applied because it is past replay_limit_, and the
   // journal offset just past it.
@@ -278,7 +286,7 @@ class MigrationImpl : public Migration {
   std::atomic<uint64_t> reverse_limit_{UINT64_MAX};
 
   std::mutex reverse_mu_;
-  bool reverse_on_ = false;  // GUARDED_BY(reverse_mu_)
+  bool reverse_on_ = false;                       // GUARDED_BY(reverse_mu_)
   std::unique_ptr<StreamReader> reverse_reader_;  // GUARDED_BY(reverse_mu_)
   std::deque<ChangeRecord> reverse_stash_;        // GUARDED_BY(reverse_mu_)
 
@@ -334,15 +342,17 @@ Status MigrationImpl::Init() {
     case RunPhase::kBackfill:
     case RunPhase::kReplay:
     case RunPhase::kRolledBack: {
-      ASSIGN_OR_RETURN(capture_reader_, source_->OpenStream(StreamPosition::After(
-                                            state_.captured_seq)));
+      ASSIGN_OR_RETURN(
+          capture_reader_,
+          source_->OpenStream(StreamPosition::After(state_.captured_seq)));
       capture_on_ = true;
       replay_on_ = state_.phase != RunPhase::kBackfill;
       break;
     }
     case RunPhase::kCutOver: {
-      ASSIGN_OR_RETURN(reverse_reader_, dest_->OpenStream(StreamPosition::After(
-                                            state_.reverse_seq)));
+      ASSIGN_OR_RETURN(
+          reverse_reader_,
+          dest_->OpenStream(StreamPosition::After(state_.reverse_seq)));
       reverse_on_ = true;
       break;
     }
@@ -391,6 +401,8 @@ Status MigrationImpl::Plan(const Result<std::optional<RunState>>& loaded) {
     plan_.destination_table = state_.destination;
     plan_.destination_key_schema = state_.destination_key_schema;
     if (plan_.migrations.empty()) plan_.migrations = state_.migrations;
+    plan_.run_id = state_.run_id;
+    plan_.started_micros = state_.started_micros;
     return Status::OK();
   }
 
@@ -433,7 +445,7 @@ Status MigrationImpl::Plan(const Result<std::optional<RunState>>& loaded) {
   }
 
   state_ = RunState{};
-  state_.run_id = NewRunId();
+  state_.run_id = plan_.run_id.empty() ? NewRunId() : plan_.run_id;
   state_.logical = plan_.logical_table;
   state_.source = plan_.source_table;
   state_.destination = plan_.destination_table;
@@ -446,7 +458,10 @@ Status MigrationImpl::Plan(const Result<std::optional<RunState>>& loaded) {
   state_.replayed_seq = state_.p0;
   state_.segments.resize(static_cast<size_t>(opts_.segments));
   state_.migrations = plan_.migrations;
-  state_.started_micros = NowMicros();
+  state_.started_micros =
+      plan_.started_micros != 0 ? plan_.started_micros : NowMicros();
+  plan_.run_id = state_.run_id;
+  plan_.started_micros = state_.started_micros;
   // The state is saved before the destination is created: a resumed run
   // knows the destination is its own.
   RETURN_IF_ERROR(SaveState());
@@ -589,8 +604,8 @@ Status MigrationImpl::CaptureStep(bool* idle) {
   *idle = recs.empty();
   // Sync when idle or every 20 ms: the journal's durability bounds how much
   // capture repeats after a crash, not correctness (the stream is pinned).
-  if (unsynced > 0 &&
-      (recs.empty() || Clock::now() - last_sync_ > std::chrono::milliseconds(20))) {
+  if (unsynced > 0 && (recs.empty() || Clock::now() - last_sync_ >
+                                           std::chrono::milliseconds(20))) {
     RETURN_IF_ERROR(journal_->Sync());
     last_sync_ = Clock::now();
     journal_synced_.store(journal_->synced_offset());
@@ -660,8 +675,8 @@ Status MigrationImpl::BackfillSegment(ItemMapper* mapper, int seg) {
     for (const Item& item : page.items) {
       outs.clear();
       bool item_error = false;
-      RETURN_IF_ERROR(MapItem(mapper, true, item, src_schema, "backfill",
-                              &outs, &item_error));
+      RETURN_IF_ERROR(MapItem(mapper, true, item, src_schema, "backfill", &outs,
+                              &item_error));
       if (item_error) continue;
       if (outs.empty()) {
         std::lock_guard lock(mu_);
@@ -684,7 +699,8 @@ Status MigrationImpl::BackfillSegment(ItemMapper* mapper, int seg) {
       for (size_t i = b; i < e; ++i) {
         ASSIGN_OR_RETURN(std::string kb,
                          KeyBytes(images[i], state_.destination_key_schema));
-        claims.push_back(Claim{std::move(kb), &images[i], &src_keys[image_src[i]]});
+        claims.push_back(
+            Claim{std::move(kb), &images[i], &src_keys[image_src[i]]});
       }
       RETURN_IF_ERROR(ClaimKeys(mapper, claims));
       for (size_t i = b; i < e; ++i) {
@@ -724,23 +740,27 @@ Status MigrationImpl::BackfillSegment(ItemMapper* mapper, int seg) {
   }
 }
 
-Status MigrationImpl::WriteBatch(Table* table, std::vector<WriteRequest> batch) {
+Status MigrationImpl::WriteBatch(Table* table,
+                                 std::vector<WriteRequest> batch) {
   int attempt = 0;
   while (!batch.empty()) {
     // A failed call writes nothing; keep the batch to send it again.
     Result<BatchWriteResult> r = table->BatchWrite(batch);
     if (!r.ok()) {
       if (!r.status().retryable() || ++attempt > 12) return r.status();
-      std::this_thread::sleep_for(std::chrono::milliseconds(1 << std::min(attempt, 8)));
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(1 << std::min(attempt, 8)));
       continue;
     }
     batch = std::move(r->unprocessed);
     if (!batch.empty()) {
       if (++attempt > 12) {
-        return Status::ResourceExhausted("batch write: entries still "
-                                         "unprocessed after 12 attempts");
+        return Status::ResourceExhausted(
+            "batch write: entries still "
+            "unprocessed after 12 attempts");
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(1 << std::min(attempt, 8)));
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(1 << std::min(attempt, 8)));
     }
   }
   return Status::OK();
@@ -780,7 +800,8 @@ Status MigrationImpl::MapItem(ItemMapper* mapper, bool up, const Item& in,
   if (errors > opts_.max_errors) {
     return Status::Aborted("more than " + std::to_string(opts_.max_errors) +
                            " item errors (--max-errors); the items and "
-                           "reasons are in " + dead_letter_path_ +
+                           "reasons are in " +
+                           dead_letter_path_ +
                            "; last: " + std::string(s.message()));
   }
   return Status::OK();
@@ -802,12 +823,14 @@ void MigrationImpl::DeadLetter(const char* phase, const Item& item,
     if (!migs.empty()) migs += ",";
     migs += json_string(std::to_string(m.number) + "_" + m.name);
   }
-  line += "[" + migs + "],\"reason\":" + json_string(std::string(why.message()));
+  line +=
+      "[" + migs + "],\"reason\":" + json_string(std::string(why.message()));
   line += ",\"key\":" + KeyJson(item, schema) + ",\"Item\":";
   WriteItemJson(item, &line);
   line += "}\n";
   std::lock_guard lock(dead_mu_);
-  if (dead_file_ == nullptr) dead_file_ = std::fopen(dead_letter_path_.c_str(), "ab");
+  if (dead_file_ == nullptr)
+    dead_file_ = std::fopen(dead_letter_path_.c_str(), "ab");
   if (dead_file_ != nullptr) {
     std::fwrite(line.data(), 1, line.size(), dead_file_);
     std::fflush(dead_file_);
@@ -815,8 +838,8 @@ void MigrationImpl::DeadLetter(const char* phase, const Item& item,
 }
 
 Result<bool> MigrationImpl::MapsToKey(ItemMapper* mapper,
-                                     const Item& source_key,
-                                     const std::string& key_bytes) {
+                                      const Item& source_key,
+                                      const std::string& key_bytes) {
   ASSIGN_OR_RETURN(Key key, ExtractKey(source_key, source_->key_schema()));
   ASSIGN_OR_RETURN(std::optional<Item> cur, source_->Get(key));
   if (!cur) return false;
@@ -848,8 +871,8 @@ Status MigrationImpl::ClaimKeys(ItemMapper* mapper,
     if (auto it = in_batch.find(c.key_bytes); it != in_batch.end()) {
       owner = it->second;
     } else {
-      ASSIGN_OR_RETURN(stored,
-                       keymap_->Get(Key{AttributeValue::B(c.key_bytes), std::nullopt}));
+      ASSIGN_OR_RETURN(stored, keymap_->Get(Key{AttributeValue::B(c.key_bytes),
+                                                std::nullopt}));
       const AttributeValue* src = stored ? stored->Find("src") : nullptr;
       if (src != nullptr && src->is(AttrType::kM)) owner = &src->m();
     }
@@ -892,52 +915,82 @@ void MigrationImpl::ReleaseKey(const std::string& key_bytes,
                                const Item& source_key) {
   Key k{AttributeValue::B(key_bytes), std::nullopt};
   // Only the owner releases; a failed condition means someone else owns it.
-  Result<std::optional<Item>> r =
-      keymap_->Delete(k, Condition::AttributeEquals(
-                             "src", AttributeValue::M(source_key)));
+  Result<std::optional<Item>> r = keymap_->Delete(
+      k, Condition::AttributeEquals("src", AttributeValue::M(source_key)));
   (void)r;
 }
 
-Status MigrationImpl::ApplyRecord(ItemMapper* mapper, bool up,
-                                  const ChangeRecord& rec, Table* target,
-                                  const KeySchema& source_schema, bool claim) {
+Status MigrationImpl::ApplyRecords(ItemMapper* mapper, bool up,
+                                   const std::vector<ChangeRecord>& recs,
+                                   Table* target,
+                                   const KeySchema& source_schema, bool claim) {
   const KeySchema& target_schema = target->key_schema();
   const char* phase = up ? "replay" : "reverse-sync";
+  // The net effect of the records on each target key, in record order (a
+  // later record's effect replaces an earlier one's: per-key order holds).
+  struct Effect {
+    std::optional<Item> put;  // nullopt: delete `key`
+    Key key;
+    const Item* source_key = nullptr;
+  };
+  std::map<std::string, Effect> effects;
   std::vector<Item> old_out, new_out;
-  bool err = false;
-  if (rec.old_image) {
-    RETURN_IF_ERROR(MapItem(mapper, up, *rec.old_image, source_schema, phase,
-                            &old_out, &err));
-  }
-  if (rec.new_image) {
-    RETURN_IF_ERROR(MapItem(mapper, up, *rec.new_image, source_schema, phase,
-                            &new_out, &err));
-    if (err) return Status::OK();  // dead-lettered; the old images stay
-  }
-  std::set<std::string> new_keys;
-  std::vector<std::string> new_kb;
-  for (const Item& n : new_out) {
-    ASSIGN_OR_RETURN(std::string kb, KeyBytes(n, target_schema));
-    new_keys.insert(kb);
-    new_kb.push_back(std::move(kb));
-  }
-  for (const Item& o : old_out) {
-    ASSIGN_OR_RETURN(std::string kb, KeyBytes(o, target_schema));
-    if (new_keys.count(kb) != 0) continue;
-    ASSIGN_OR_RETURN(Key key, ExtractKey(o, target_schema));
-    // Destination first, then the key map: a crash in between leaves a
-    // claim that the re-applied record releases.
-    RETURN_IF_ERROR(target->Delete(key).status());
-    if (claim) ReleaseKey(kb, rec.keys);
-  }
-  if (claim && !new_out.empty()) {
-    std::vector<Claim> claims;
-    for (size_t i = 0; i < new_out.size(); ++i) {
-      claims.push_back(Claim{new_kb[i], &new_out[i], &rec.keys});
+  for (const ChangeRecord& rec : recs) {
+    bool err = false;
+    old_out.clear();
+    new_out.clear();
+    if (rec.old_image) {
+      RETURN_IF_ERROR(MapItem(mapper, up, *rec.old_image, source_schema, phase,
+                              &old_out, &err));
     }
-    RETURN_IF_ERROR(ClaimKeys(mapper, claims));
+    if (rec.new_image) {
+      RETURN_IF_ERROR(MapItem(mapper, up, *rec.new_image, source_schema, phase,
+                              &new_out, &err));
+      if (err) continue;  // dead-lettered; the old images stay
+    }
+    std::set<std::string> new_keys;
+    for (Item& n : new_out) {
+      ASSIGN_OR_RETURN(std::string kb, KeyBytes(n, target_schema));
+      new_keys.insert(kb);
+      effects[std::move(kb)] = Effect{std::move(n), Key{}, &rec.keys};
+    }
+    for (const Item& o : old_out) {
+      ASSIGN_OR_RETURN(std::string kb, KeyBytes(o, target_schema));
+      if (new_keys.count(kb) != 0) continue;
+      ASSIGN_OR_RETURN(Key key, ExtractKey(o, target_schema));
+      effects[std::move(kb)] = Effect{std::nullopt, std::move(key), &rec.keys};
+    }
   }
-  for (const Item& n : new_out) RETURN_IF_ERROR(target->Put(n).status());
+  // Claim the keys about to be written, then write, then release the keys
+  // deleted. A crash in between is repaired by applying the records again.
+  std::vector<std::pair<const std::string*, Effect*>> order;
+  for (auto& [kb, e] : effects) order.emplace_back(&kb, &e);
+  for (size_t b = 0; b < order.size(); b += kMaxBatchWriteItems) {
+    size_t e = std::min(order.size(), b + kMaxBatchWriteItems);
+    std::vector<Claim> claims;
+    std::vector<WriteRequest> batch;
+    for (size_t i = b; i < e; ++i) {
+      Effect& eff = *order[i].second;
+      if (eff.put) {
+        if (claim)
+          claims.push_back(Claim{*order[i].first, &*eff.put, eff.source_key});
+      } else {
+        batch.push_back(WriteRequest::Delete(std::move(eff.key)));
+      }
+    }
+    if (!claims.empty()) RETURN_IF_ERROR(ClaimKeys(mapper, claims));
+    for (size_t i = b; i < e; ++i) {
+      Effect& eff = *order[i].second;
+      if (eff.put) batch.push_back(WriteRequest::Put(std::move(*eff.put)));
+    }
+    RETURN_IF_ERROR(WriteBatch(target, std::move(batch)));
+    if (claim) {
+      for (size_t i = b; i < e; ++i) {
+        Effect& eff = *order[i].second;
+        if (!eff.put.has_value()) ReleaseKey(*order[i].first, *eff.source_key);
+      }
+    }
+  }
   return Status::OK();
 }
 
@@ -962,30 +1015,35 @@ void MigrationImpl::ReplayLoop() {
 Status MigrationImpl::ReplayStep(ItemMapper* mapper, bool* idle) {
   const KeySchema& src_schema = source_->key_schema();
   uint64_t limit = journal_synced_.load();
-  for (int i = 0; i < 256; ++i) {
+  std::vector<ChangeRecord> batch;
+  uint64_t end_offset = 0;
+  while (batch.size() < 256) {
     if (!replay_stash_) {
       std::vector<ChangeRecord> recs;
       RETURN_IF_ERROR(replay_reader_->Read(limit, 1, &recs));
-      if (recs.empty()) return Status::OK();
+      if (recs.empty()) break;
       replay_stash_ = std::move(recs.front());
       replay_stash_end_ = replay_reader_->offset();
     }
     // Verify holds replay at Q: the record waits in the stash.
-    if (replay_stash_->sequence > replay_limit_.load()) return Status::OK();
-    ChangeRecord rec = std::move(*replay_stash_);
+    if (replay_stash_->sequence > replay_limit_.load()) break;
+    batch.push_back(std::move(*replay_stash_));
     replay_stash_.reset();
-    *idle = false;
-    RETURN_IF_ERROR(
-        ApplyRecord(mapper, true, rec, dest_.get(), src_schema, true));
-    {
-      std::lock_guard lock(mu_);
-      state_.replay_offset = replay_stash_end_;
-      state_.replayed_seq = rec.sequence;
-      ++state_.replayed;
-      state_dirty_ = true;
-    }
-    cv_.notify_all();
+    end_offset = replay_stash_end_;
   }
+  if (batch.empty()) return Status::OK();
+  *idle = false;
+  RETURN_IF_ERROR(
+      ApplyRecords(mapper, true, batch, dest_.get(), src_schema, true));
+  {
+    std::lock_guard lock(mu_);
+    // Past the batch only now that all of it is applied.
+    state_.replay_offset = end_offset;
+    state_.replayed_seq = batch.back().sequence;
+    state_.replayed += batch.size();
+    state_dirty_ = true;
+  }
+  cv_.notify_all();
   return Status::OK();
 }
 
@@ -1013,20 +1071,22 @@ Status MigrationImpl::ReverseStep(ItemMapper* mapper, bool* idle) {
     RETURN_IF_ERROR(reverse_reader_->Read(256, &recs));
     for (ChangeRecord& r : recs) reverse_stash_.push_back(std::move(r));
   }
+  std::vector<ChangeRecord> batch;
   while (!reverse_stash_.empty() &&
          reverse_stash_.front().sequence <= reverse_limit_.load()) {
-    *idle = false;
-    ChangeRecord rec = std::move(reverse_stash_.front());
+    batch.push_back(std::move(reverse_stash_.front()));
     reverse_stash_.pop_front();
-    RETURN_IF_ERROR(ApplyRecord(mapper, false, rec, source_.get(),
-                                state_.destination_key_schema, false));
-    {
-      std::lock_guard lock(mu_);
-      state_.reverse_seq = rec.sequence;
-      state_dirty_ = true;
-    }
-    cv_.notify_all();
   }
+  if (batch.empty()) return Status::OK();
+  *idle = false;
+  RETURN_IF_ERROR(ApplyRecords(mapper, false, batch, source_.get(),
+                               state_.destination_key_schema, false));
+  {
+    std::lock_guard lock(mu_);
+    state_.reverse_seq = batch.back().sequence;
+    state_dirty_ = true;
+  }
+  cv_.notify_all();
   return Status::OK();
 }
 
@@ -1069,12 +1129,15 @@ void MigrationImpl::KeeperLoop() {
       Status a = ph == RunPhase::kCutOver
                      ? dest_->AckStreamConsumer(ConsumerName(), reversed)
                      : source_->AckStreamConsumer(ConsumerName(), captured);
+      // OutOfRange: the store publishes its latest sequence just after the
+      // records are readable; the next checkpoint acks again.
       if (!a.ok() && a.code() != StatusCode::kUnimplemented &&
-          !a.IsNotFound()) {
+          a.code() != StatusCode::kOutOfRange && !a.IsNotFound()) {
         return Fail(a.WithContext("stream consumer"));
       }
     }
-    if (opts_.on_progress && Clock::now() - last_report >= std::chrono::seconds(1)) {
+    if (opts_.on_progress &&
+        Clock::now() - last_report >= std::chrono::seconds(1)) {
       last_report = Clock::now();
       opts_.on_progress(progress());
     }
@@ -1181,17 +1244,16 @@ Result<VerifyReport> MigrationImpl::Verify(size_t max_reported) {
   limit.store(UINT64_MAX);
   RETURN_IF_ERROR(drained);
   ASSIGN_OR_RETURN(VerifyReport report,
-                   Compare(from, from_snap->get(), !cut_over, to,
-                           to_snap.get(), max_reported));
+                   Compare(from, from_snap->get(), !cut_over, to, to_snap.get(),
+                           max_reported));
   report.sequence = q;
   report.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   return report;
 }
 
 Result<VerifyReport> MigrationImpl::Compare(Table* from,
-                                            const Snapshot* from_snap,
-                                            bool up, Table* to,
-                                            const Snapshot* to_snap,
+                                            const Snapshot* from_snap, bool up,
+                                            Table* to, const Snapshot* to_snap,
                                             size_t max_reported) {
   const KeySchema& from_schema = from->key_schema();
   const KeySchema& to_schema = to->key_schema();
@@ -1204,7 +1266,8 @@ Result<VerifyReport> MigrationImpl::Compare(Table* from,
   VerifyReport report;
   std::atomic<int> next{0};
   Status first_error;
-  auto scan_all = [&](Table* t, const Snapshot* snap, auto&& on_item) -> Status {
+  auto scan_all = [&](Table* t, const Snapshot* snap,
+                      auto&& on_item) -> Status {
     // Runs on_item(item, mapper) over every item of t at snap, in parallel.
     next = 0;
     std::vector<std::thread> ws;
@@ -1254,33 +1317,33 @@ Result<VerifyReport> MigrationImpl::Compare(Table* from,
 
   std::atomic<uint64_t> from_count{0}, expected_count{0}, to_count{0},
       unmapped{0};
-  RETURN_IF_ERROR(scan_all(from, from_snap, [&](const Item& item,
-                                                ItemMapper* m) -> Status {
-    std::vector<Item> outs;
-    Status ms = map_item(m, item, &outs);
-    if (!ms.ok() && ms.code() != StatusCode::kInvalidArgument) return ms;
-    if (!ms.ok()) ++unmapped;
-    std::vector<std::pair<size_t, Hash128>> local;
-    for (const Item& o : outs) {
-      Result<std::string> kb = KeyBytes(o, to_schema);
-      if (!kb.ok()) continue;
-      local.emplace_back(BucketOf(*kb), HashItem(o));
-    }
-    ++from_count;
-    expected_count += local.size();
-    std::lock_guard lock(merge_mu);
-    for (auto& [b, h] : local) expected[b].Add(h);
-    return Status::OK();
-  }));
-  RETURN_IF_ERROR(scan_all(to, to_snap, [&](const Item& item,
-                                            ItemMapper*) -> Status {
-    ASSIGN_OR_RETURN(std::string kb, KeyBytes(item, to_schema));
-    Hash128 h = HashItem(item);
-    ++to_count;
-    std::lock_guard lock(merge_mu);
-    actual[BucketOf(kb)].Add(h);
-    return Status::OK();
-  }));
+  RETURN_IF_ERROR(
+      scan_all(from, from_snap, [&](const Item& item, ItemMapper* m) -> Status {
+        std::vector<Item> outs;
+        Status ms = map_item(m, item, &outs);
+        if (!ms.ok() && ms.code() != StatusCode::kInvalidArgument) return ms;
+        if (!ms.ok()) ++unmapped;
+        std::vector<std::pair<size_t, Hash128>> local;
+        for (const Item& o : outs) {
+          Result<std::string> kb = KeyBytes(o, to_schema);
+          if (!kb.ok()) continue;
+          local.emplace_back(BucketOf(*kb), HashItem(o));
+        }
+        ++from_count;
+        expected_count += local.size();
+        std::lock_guard lock(merge_mu);
+        for (auto& [b, h] : local) expected[b].Add(h);
+        return Status::OK();
+      }));
+  RETURN_IF_ERROR(
+      scan_all(to, to_snap, [&](const Item& item, ItemMapper*) -> Status {
+        ASSIGN_OR_RETURN(std::string kb, KeyBytes(item, to_schema));
+        Hash128 h = HashItem(item);
+        ++to_count;
+        std::lock_guard lock(merge_mu);
+        actual[BucketOf(kb)].Add(h);
+        return Status::OK();
+      }));
   report.source_items = from_count;
   report.expected_items = expected_count;
   report.destination_items = to_count;
@@ -1295,28 +1358,28 @@ Result<VerifyReport> MigrationImpl::Compare(Table* from,
 
   // Pass 2: key -> hash in the mismatched buckets, both sides.
   std::map<std::string, Hash128> exp_keys, act_keys;
-  RETURN_IF_ERROR(scan_all(from, from_snap, [&](const Item& item,
-                                                ItemMapper* m) -> Status {
-    std::vector<Item> outs;
-    (void)map_item(m, item, &outs);
-    for (const Item& o : outs) {
-      Result<std::string> kb = KeyBytes(o, to_schema);
-      if (!kb.ok() || !bad[BucketOf(*kb)]) continue;
-      Hash128 h = HashItem(o);
-      std::lock_guard lock(merge_mu);
-      exp_keys[*kb] = h;
-    }
-    return Status::OK();
-  }));
-  RETURN_IF_ERROR(scan_all(to, to_snap, [&](const Item& item,
-                                            ItemMapper*) -> Status {
-    ASSIGN_OR_RETURN(std::string kb, KeyBytes(item, to_schema));
-    if (!bad[BucketOf(kb)]) return Status::OK();
-    Hash128 h = HashItem(item);
-    std::lock_guard lock(merge_mu);
-    act_keys[kb] = h;
-    return Status::OK();
-  }));
+  RETURN_IF_ERROR(
+      scan_all(from, from_snap, [&](const Item& item, ItemMapper* m) -> Status {
+        std::vector<Item> outs;
+        (void)map_item(m, item, &outs);
+        for (const Item& o : outs) {
+          Result<std::string> kb = KeyBytes(o, to_schema);
+          if (!kb.ok() || !bad[BucketOf(*kb)]) continue;
+          Hash128 h = HashItem(o);
+          std::lock_guard lock(merge_mu);
+          exp_keys[*kb] = h;
+        }
+        return Status::OK();
+      }));
+  RETURN_IF_ERROR(
+      scan_all(to, to_snap, [&](const Item& item, ItemMapper*) -> Status {
+        ASSIGN_OR_RETURN(std::string kb, KeyBytes(item, to_schema));
+        if (!bad[BucketOf(kb)]) return Status::OK();
+        Hash128 h = HashItem(item);
+        std::lock_guard lock(merge_mu);
+        act_keys[kb] = h;
+        return Status::OK();
+      }));
   std::set<std::string> diff;
   for (auto& [k, h] : exp_keys) {
     auto it = act_keys.find(k);
@@ -1339,30 +1402,30 @@ Result<VerifyReport> MigrationImpl::Compare(Table* from,
     wanted.insert(k);
   }
   std::map<std::string, VerifyReport::Difference> shown;
-  RETURN_IF_ERROR(scan_all(from, from_snap, [&](const Item& item,
-                                                ItemMapper* m) -> Status {
-    std::vector<Item> outs;
-    (void)map_item(m, item, &outs);
-    for (const Item& o : outs) {
-      Result<std::string> kb = KeyBytes(o, to_schema);
-      if (!kb.ok() || wanted.count(*kb) == 0) continue;
-      std::lock_guard lock(merge_mu);
-      auto& d = shown[*kb];
-      d.key = KeyJson(o, to_schema);
-      d.expected = ItemToJson(o);
-    }
-    return Status::OK();
-  }));
-  RETURN_IF_ERROR(scan_all(to, to_snap, [&](const Item& item,
-                                            ItemMapper*) -> Status {
-    ASSIGN_OR_RETURN(std::string kb, KeyBytes(item, to_schema));
-    if (wanted.count(kb) == 0) return Status::OK();
-    std::lock_guard lock(merge_mu);
-    auto& d = shown[kb];
-    d.key = KeyJson(item, to_schema);
-    d.actual = ItemToJson(item);
-    return Status::OK();
-  }));
+  RETURN_IF_ERROR(
+      scan_all(from, from_snap, [&](const Item& item, ItemMapper* m) -> Status {
+        std::vector<Item> outs;
+        (void)map_item(m, item, &outs);
+        for (const Item& o : outs) {
+          Result<std::string> kb = KeyBytes(o, to_schema);
+          if (!kb.ok() || wanted.count(*kb) == 0) continue;
+          std::lock_guard lock(merge_mu);
+          auto& d = shown[*kb];
+          d.key = KeyJson(o, to_schema);
+          d.expected = ItemToJson(o);
+        }
+        return Status::OK();
+      }));
+  RETURN_IF_ERROR(
+      scan_all(to, to_snap, [&](const Item& item, ItemMapper*) -> Status {
+        ASSIGN_OR_RETURN(std::string kb, KeyBytes(item, to_schema));
+        if (wanted.count(kb) == 0) return Status::OK();
+        std::lock_guard lock(merge_mu);
+        auto& d = shown[kb];
+        d.key = KeyJson(item, to_schema);
+        d.actual = ItemToJson(item);
+        return Status::OK();
+      }));
   for (auto& [k, d] : shown) report.first.push_back(std::move(d));
   (void)from_schema;
   return report;
@@ -1386,6 +1449,7 @@ Result<FlipReport> MigrationImpl::Cutover() {
   report.to_table = state_.destination;
   ASSIGN_OR_RETURN(std::unique_ptr<WriteHold> hold,
                    router_->HoldWrites(plan_.logical_table));
+  CrashPoint("cutover.held");
   uint64_t replayed_before;
   {
     std::lock_guard lock(mu_);
@@ -1418,6 +1482,7 @@ Result<FlipReport> MigrationImpl::Cutover() {
   // Save the state before the flip: the pointer is the commit point, and a
   // resumed run trusts the pointer over the state.
   RETURN_IF_ERROR(SaveState());
+  CrashPoint("cutover.saved");
   {
     std::lock_guard lr(reverse_mu_);
     ASSIGN_OR_RETURN(reverse_reader_,
@@ -1426,6 +1491,7 @@ Result<FlipReport> MigrationImpl::Cutover() {
   }
   control::Pointer np{state_.destination, epoch + 1, "active", state_.run_id};
   RETURN_IF_ERROR(router_->Flip(plan_.logical_table, np, hold.get()));
+  CrashPoint("cutover.flipped");
   report.write_pause_ms = hold->held_ms();
   hold.reset();  // writes go on, to the destination
   return report;
@@ -1444,6 +1510,7 @@ Result<FlipReport> MigrationImpl::Rollback() {
   report.to_table = state_.source;
   ASSIGN_OR_RETURN(std::unique_ptr<WriteHold> hold,
                    router_->HoldWrites(plan_.logical_table));
+  CrashPoint("rollback.held");
   uint64_t target = LatestSequence(dest_.get());
   RETURN_IF_ERROR(DrainReverse(target));
   {
@@ -1468,8 +1535,10 @@ Result<FlipReport> MigrationImpl::Rollback() {
     state_.replayed_seq = restart;
   }
   RETURN_IF_ERROR(SaveState());
+  CrashPoint("rollback.saved");
   control::Pointer np{state_.source, epoch + 1, "active", state_.run_id};
   RETURN_IF_ERROR(router_->Flip(plan_.logical_table, np, hold.get()));
+  CrashPoint("rollback.flipped");
   {
     std::lock_guard lc(capture_mu_);
     capture_on_ = true;
@@ -1488,7 +1557,8 @@ Status MigrationImpl::Finish() {
   if (phase() != RunPhase::kCutOver) {
     return Status::FailedPrecondition(
         "finish needs a cut-over run (cut over first, or roll back and "
-        "abandon); the run of " + plan_.logical_table + " is in phase " +
+        "abandon); the run of " +
+        plan_.logical_table + " is in phase " +
         std::string(RunPhaseName(phase())));
   }
   RETURN_IF_ERROR(DrainReverse(LatestSequence(dest_.get())));
@@ -1530,7 +1600,8 @@ Result<std::unique_ptr<Migration>> Migration::Open(Router* router, Store* store,
                                                    const MigrateOptions& opts) {
   auto* rc = dynamic_cast<migrate::RouterControl*>(router);
   if (rc == nullptr) {
-    return Status::InvalidArgument("Migration::Open needs a router from NewRouter");
+    return Status::InvalidArgument(
+        "Migration::Open needs a router from NewRouter");
   }
   return migrate::OpenMigration(rc, store, mappers, plan, opts);
 }

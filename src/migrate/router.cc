@@ -167,7 +167,8 @@ class RouterImpl : public RouterControl {
     if (h == nullptr || h->route()->logical != logical) {
       return Status::Internal("Flip of " + logical + " without its hold");
     }
-    ASSIGN_OR_RETURN(std::shared_ptr<Table> table, inner_->GetTable(p.physical));
+    ASSIGN_OR_RETURN(std::shared_ptr<Table> table,
+                     inner_->GetTable(p.physical));
     RETURN_IF_ERROR(control::SetPointer(inner_, logical, p));
     h->route()->active = std::move(table);  // we hold the gate exclusively
     return Status::OK();
@@ -193,7 +194,8 @@ Result<TableDescription> RoutedStore::DescribeTable(const std::string& name) {
 
 Result<std::shared_ptr<Table>> RoutedStore::GetTable(const std::string& name) {
   ASSIGN_OR_RETURN(std::shared_ptr<Route> route, router_->GetRoute(name));
-  return std::shared_ptr<Table>(std::make_shared<RoutedTable>(std::move(route)));
+  return std::shared_ptr<Table>(
+      std::make_shared<RoutedTable>(std::move(route)));
 }
 
 }  // namespace

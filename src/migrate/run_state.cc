@@ -64,9 +64,9 @@ class Reader {
   Status status() const { return status_; }
   void Fail(std::string_view name, std::string_view want) {
     if (status_.ok()) {
-      status_ = Status::DataLoss("run state " + where_ + "." +
-                                 std::string(name) + ": missing or not " +
-                                 std::string(want));
+      status_ =
+          Status::DataLoss("run state " + where_ + "." + std::string(name) +
+                           ": missing or not " + std::string(want));
     }
   }
 

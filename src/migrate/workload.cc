@@ -15,8 +15,8 @@ constexpr const char* kStatuses[] = {"PENDING", "PAID", "SHIPPED", "DELIVERED",
 constexpr const char* kCities[] = {"Lisbon",  "Porto",   "Lyon",  "Ghent",
                                    "Utrecht", "Leipzig", "Turin", "Kraków",
                                    "Malmö",   "Zürich"};
-constexpr const char* kTags[] = {"gift", "express", "fragile", "b2b",
-                                 "promo", "repeat", "vip", "eco"};
+constexpr const char* kTags[] = {"gift",  "express", "fragile", "b2b",
+                                 "promo", "repeat",  "vip",     "eco"};
 
 std::string Pad(uint64_t v, int width) {
   char buf[32];
@@ -30,7 +30,9 @@ AttributeValue Num(std::string_view text) {
   return *AttributeValue::N(text);
 }
 
-AttributeValue Int(int64_t v) { return AttributeValue::N(Number::FromInt64(v)); }
+AttributeValue Int(int64_t v) {
+  return AttributeValue::N(Number::FromInt64(v));
+}
 
 AttributeValue Cents(uint64_t cents) {
   return Num(std::to_string(cents / 100) + "." + Pad(cents % 100, 2));
@@ -63,12 +65,14 @@ Item MakeOrder(uint64_t id, uint64_t version) {
   // so its key under any migration is stable across versions.
   std::mt19937_64 idrng(id * 0x9E3779B97F4A7C15ull + 17);
   uint64_t customer = idrng() % 10 == 0 ? 0 : 1 + idrng() % 20000;
-  std::mt19937_64 rng(id * 0x9E3779B97F4A7C15ull ^ (version + 1) * 0xC2B2AE3D27D4EB4Full);
+  std::mt19937_64 rng(id * 0x9E3779B97F4A7C15ull ^
+                      (version + 1) * 0xC2B2AE3D27D4EB4Full);
   Item item;
   item.Set("pk", AttributeValue::S("ORDER#" + Pad(id, 9)));
   item.Set("orderId", Int(static_cast<int64_t>(id)));
   item.Set("customerId", AttributeValue::S("C" + Pad(customer, 5)));
-  item.Set("status", AttributeValue::S(kStatuses[std::min<uint64_t>(version, 4)]));
+  item.Set("status",
+           AttributeValue::S(kStatuses[std::min<uint64_t>(version, 4)]));
   item.Set("currency", AttributeValue::S("EUR"));
   uint64_t created = id * 37 % (86400 * 300);
   item.Set("createdAt", AttributeValue::S(Timestamp(created)));
@@ -84,14 +88,16 @@ Item MakeOrder(uint64_t id, uint64_t version) {
     line.Set("sku", AttributeValue::S("SKU-" + Pad(rng() % 100000, 6)));
     line.Set("qty", Int(static_cast<int64_t>(qty)));
     line.Set("price", Cents(price));
-    line.Set("title", AttributeValue::S("Article " + std::to_string(rng() % 9000) +
-                                        " — size " + std::to_string(36 + rng() % 12)));
+    line.Set("title",
+             AttributeValue::S("Article " + std::to_string(rng() % 9000) +
+                               " — size " + std::to_string(36 + rng() % 12)));
     list.push_back(AttributeValue::M(std::move(line)));
   }
   item.Set("items", AttributeValue::L(std::move(list)));
   item.Set("total", Cents(total));
   AttributeMap ship;
-  ship.Set("street", AttributeValue::S(std::to_string(1 + rng() % 300) + " Rua das Flores"));
+  ship.Set("street", AttributeValue::S(std::to_string(1 + rng() % 300) +
+                                       " Rua das Flores"));
   ship.Set("city", AttributeValue::S(kCities[rng() % 10]));
   ship.Set("zip", AttributeValue::S(Pad(rng() % 100000, 5)));
   ship.Set("country", AttributeValue::S("PT"));
@@ -102,8 +108,9 @@ Item MakeOrder(uint64_t id, uint64_t version) {
   }
   if (!tags.empty()) item.Set("tags", *AttributeValue::SS(std::move(tags)));
   if (rng() % 4 == 0) {
-    item.Set("note", AttributeValue::S("Please leave the parcel with the neighbour at no. " +
-                                       std::to_string(rng() % 100)));
+    item.Set("note", AttributeValue::S(
+                         "Please leave the parcel with the neighbour at no. " +
+                         std::to_string(rng() % 100)));
   }
   return item;
 }
@@ -120,7 +127,8 @@ Status SeedOrders(Table* table, uint64_t count, int threads) {
         uint64_t end = std::min(count, start + kChunk);
         for (uint64_t b = start; b < end; b += kMaxBatchWriteItems) {
           std::vector<WriteRequest> batch;
-          for (uint64_t id = b; id < std::min(end, b + kMaxBatchWriteItems); ++id) {
+          for (uint64_t id = b; id < std::min(end, b + kMaxBatchWriteItems);
+               ++id) {
             batch.push_back(WriteRequest::Put(MakeOrder(id, 0)));
           }
           while (!batch.empty()) {
@@ -225,7 +233,8 @@ void LoadGenerator::Worker(int index) {
   }
   std::mt19937_64 rng(opts_.seed * 1000003 + static_cast<uint64_t>(index));
   RateLimiter limiter(opts_.rate / std::max(1, opts_.threads));
-  const int total_weight = std::max(1, opts_.insert + opts_.update + opts_.remove);
+  const int total_weight =
+      std::max(1, opts_.insert + opts_.update + opts_.remove);
   auto start = std::chrono::steady_clock::now();
   while (!stop_.load()) {
     if (opts_.duration_s > 0 &&
@@ -301,7 +310,8 @@ Result<uint64_t> LoadGenerator::CheckTable(
   uint64_t mismatches = 0;
   auto note = [&](std::string what) {
     ++mismatches;
-    if (examples != nullptr && examples->size() < 10) examples->push_back(std::move(what));
+    if (examples != nullptr && examples->size() < 10)
+      examples->push_back(std::move(what));
   };
   ScanOptions so;
   so.limit = 1000;
@@ -309,8 +319,9 @@ Result<uint64_t> LoadGenerator::CheckTable(
     ASSIGN_OR_RETURN(Page page, table->Scan(so));
     for (Item& item : page.items) {
       const AttributeValue* oid = item.Find("orderId");
-      std::optional<int64_t> id =
-          oid != nullptr && oid->is(AttrType::kN) ? oid->n().ToInt64() : std::nullopt;
+      std::optional<int64_t> id = oid != nullptr && oid->is(AttrType::kN)
+                                      ? oid->n().ToInt64()
+                                      : std::nullopt;
       if (!id) {
         note("item without orderId: " + ItemToJson(item));
         continue;
@@ -324,26 +335,29 @@ Result<uint64_t> LoadGenerator::CheckTable(
   for (const auto& [id, version] : model) {
     auto it = found.find(id);
     if (!version) {
-      if (it != found.end()) note("order " + std::to_string(id) + " was deleted but is present");
+      if (it != found.end())
+        note("order " + std::to_string(id) + " was deleted but is present");
       continue;
     }
     Item expected = MakeOrder(id, *version);
     if (!is_blue) {
       std::vector<Item> outs;
       RETURN_IF_ERROR(mapper->Up(expected, &outs));
-      if (outs.size() != 1) return Status::InvalidArgument("check needs a 1:1 mapping");
+      if (outs.size() != 1)
+        return Status::InvalidArgument("check needs a 1:1 mapping");
       expected = std::move(outs[0]);
     }
     if (it == found.end()) {
-      note("order " + std::to_string(id) + " version " + std::to_string(*version) +
-           " is missing");
+      note("order " + std::to_string(id) + " version " +
+           std::to_string(*version) + " is missing");
     } else if (!(it->second == expected)) {
-      note("order " + std::to_string(id) + " differs: expected " + ItemToJson(expected) +
-           " found " + ItemToJson(it->second));
+      note("order " + std::to_string(id) + " differs: expected " +
+           ItemToJson(expected) + " found " + ItemToJson(it->second));
     }
   }
   for (const auto& [id, item] : found) {
-    if (model.count(id) == 0) note("order " + std::to_string(id) + " was never written");
+    if (model.count(id) == 0)
+      note("order " + std::to_string(id) + " was never written");
   }
   return mismatches;
 }

@@ -42,13 +42,13 @@ Status SeedOrders(Table* table, uint64_t count, int threads);
 
 struct LoadOptions {
   int threads = 4;
-  double rate = 0;            // writes/s across all threads; 0 = unlimited
-  double duration_s = 0;      // 0 = until Stop()
+  double rate = 0;        // writes/s across all threads; 0 = unlimited
+  double duration_s = 0;  // 0 = until Stop()
   int insert = 2, update = 6, remove = 2;  // the mix, as weights
-  uint64_t existing = 0;      // ids 0..existing-1 exist when load starts
-  uint64_t hot_keys = 16;     // ids 0..hot_keys-1 get a third of updates
+  uint64_t existing = 0;   // ids 0..existing-1 exist when load starts
+  uint64_t hot_keys = 16;  // ids 0..hot_keys-1 get a third of updates
   uint64_t seed = 1;
-  bool track = true;          // keep the model (memory: one entry per id)
+  bool track = true;  // keep the model (memory: one entry per id)
 };
 
 struct LoadStats {

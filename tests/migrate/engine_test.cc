@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include "control/control_table.h"
@@ -25,6 +27,9 @@ class EngineTest : public ::testing::Test {
   void SetUp() override {
     LocalStoreOptions o;
     o.path = dir_.Join("store");
+    // No fsync: a killed process still loses nothing (the WAL is written
+    // before a write is acknowledged); only a power loss would.
+    o.sync = false;
     Result<std::unique_ptr<Store>> s = OpenLocalStore(o);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(*s);
@@ -53,6 +58,16 @@ class EngineTest : public ::testing::Test {
 
   MigrateOptions Options() {
     MigrateOptions o;
+    if (std::getenv("GODWIT_TEST_PROGRESS") != nullptr) {
+      o.on_progress = [](const MigrationProgress& p) {
+        std::fprintf(
+            stderr,
+            "%.1fs %s scanned=%llu written=%llu lag=%llu replayed=%llu\n",
+            p.elapsed_seconds, std::string(RunPhaseName(p.phase)).c_str(),
+            (unsigned long long)p.scanned, (unsigned long long)p.written,
+            (unsigned long long)p.replay_lag, (unsigned long long)p.replayed);
+      };
+    }
     o.segments = 8;
     o.threads = 2;
     o.run_dir = dir_.Join("run");
@@ -69,7 +84,8 @@ class EngineTest : public ::testing::Test {
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     std::string diffs;
     for (const auto& d : r->first) {
-      diffs += d.key + "\n  expected " + d.expected + "\n  actual   " + d.actual + "\n";
+      diffs += d.key + "\n  expected " + d.expected + "\n  actual   " +
+               d.actual + "\n";
     }
     EXPECT_EQ(r->differences, 0u) << diffs;
     EXPECT_EQ(r->expected_items, r->destination_items);
@@ -91,13 +107,16 @@ TEST_F(EngineTest, ReKeyWithEightWritersCutoverRollbackCutover) {
   lo.threads = 8;
   lo.existing = kItems;
   lo.hot_keys = 8;
+  lo.rate = 3000;  // live traffic beside the copy, not a saturation test
   LoadGenerator load(router_.get(), "Orders", "Orders", &mappers, lo);
   load.Start();
 
-  auto m = Migration::Open(router_.get(), store_.get(), &mappers, Plan(), Options());
+  auto m =
+      Migration::Open(router_.get(), store_.get(), &mappers, Plan(), Options());
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   Migration& mig = **m;
-  ASSERT_TRUE(mig.WaitBackfill().ok());
+  Status bf = mig.WaitBackfill();
+  ASSERT_TRUE(bf.ok()) << bf.ToString();
   ASSERT_TRUE(mig.WaitCaughtUp().ok());
   ExpectClean(mig.Verify(5));
 
@@ -142,7 +161,8 @@ TEST_F(EngineTest, ReKeyWithEightWritersCutoverRollbackCutover) {
 TEST_F(EngineTest, CollisionStopsTheRunNamingBothSourceKeys) {
   Seed(50);
   ReKeyMapperFactory mappers(ReKeyOptions{.collide = true});
-  auto m = Migration::Open(router_.get(), store_.get(), &mappers, Plan(), Options());
+  auto m =
+      Migration::Open(router_.get(), store_.get(), &mappers, Plan(), Options());
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   Status s = (*m)->WaitBackfill();
   ASSERT_FALSE(s.ok());
@@ -153,7 +173,8 @@ TEST_F(EngineTest, CollisionStopsTheRunNamingBothSourceKeys) {
   // Both source keys are named.
   size_t first = s.message().find("ORDER#");
   ASSERT_NE(first, std::string::npos);
-  EXPECT_NE(s.message().find("ORDER#", first + 1), std::string::npos) << s.ToString();
+  EXPECT_NE(s.message().find("ORDER#", first + 1), std::string::npos)
+      << s.ToString();
   (*m)->Stop();
   // The active table is untouched.
   EXPECT_EQ(*router_->Resolve("Orders"), "Orders");
@@ -179,7 +200,8 @@ TEST_F(EngineTest, ExistingTableIsNeverADestination) {
   t.key_schema = testing::ReKeyDestinationSchema();
   ASSERT_TRUE(store_->CreateTable("Orders.v2", t).ok());
   ReKeyMapperFactory mappers;
-  auto m = Migration::Open(router_.get(), store_.get(), &mappers, Plan(), Options());
+  auto m =
+      Migration::Open(router_.get(), store_.get(), &mappers, Plan(), Options());
   ASSERT_FALSE(m.ok());
   EXPECT_NE(m.status().message().find("already exists"), std::string::npos)
       << m.status().ToString();

@@ -1,0 +1,1051 @@
+// The migration engine's commands: migrate, verify, cutover, rollback,
+// finish, load, ctl and demo.
+//
+// The embedded store belongs to one process. `godwit migrate` owns it for
+// the whole run and serves the control channel (cli/control_channel.h);
+// `verify`, `cutover`, `rollback`, `finish` and `ctl` are sent to that
+// process when it runs, and otherwise open the store and resume the run
+// themselves.
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+#include <thread>
+
+#include "cli/cli.h"
+#include "cli/config.h"
+#include "cli/control_channel.h"
+#include "control/control_table.h"
+#include "control/ledger.h"
+#include "godwit/item_file.h"
+#include "godwit/json.h"
+#include "godwit/local_store.h"
+#include "godwit/migrate.h"
+#include "godwit/transform.h"
+#include "migrate/run_state.h"
+#include "migrate/workload.h"
+#include "transform/lua_mapper.h"
+#include "transform/plan.h"
+
+namespace godwit::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+std::atomic<bool> g_interrupted{false};
+
+void OnSignal(int) { g_interrupted.store(true); }
+
+void InstallSignalHandlers() {
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Thousands(uint64_t v) {
+  std::string s = std::to_string(v);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(i, ",");
+  return s;
+}
+
+std::string Duration(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "-";
+  int s = static_cast<int>(seconds + 0.5);
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%d:%02d:%02d", s / 3600, s / 60 % 60,
+                s % 60);
+  return buf;
+}
+
+std::string RunDir(const std::string& store_path, const std::string& table) {
+  return store_path + "/godwit-runs/" + table;
+}
+
+// --------------------------------------------------------------- session
+
+struct Session {
+  std::string store_path;
+  Config config;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<Router> router;
+};
+
+Result<Session> OpenSession(const Context& ctx, bool create) {
+  Session s;
+  ASSIGN_OR_RETURN(s.config, LoadConfigOrDefault(ctx.global));
+  ASSIGN_OR_RETURN(s.store_path, ResolveStorePath(ctx.global));
+  LocalStoreOptions o;
+  o.path = s.store_path;
+  o.create_if_missing = create;
+  ASSIGN_OR_RETURN(s.store, OpenLocalStore(o));
+  ASSIGN_OR_RETURN(s.router, NewRouter(s.store.get()));
+  return s;
+}
+
+// The transform of a run: for a run in progress, the migrations it
+// recorded (their files must be unchanged); else the pending migrations.
+struct RunSetup {
+  std::shared_ptr<const Transform> transform;
+  std::unique_ptr<LuaMapperFactory> mappers;
+  MigrationPlan plan;
+  bool resuming = false;
+};
+
+Result<RunSetup> PrepareRun(Session& s, const std::string& table) {
+  RunSetup r;
+  ASSIGN_OR_RETURN(std::optional<migrate::RunState> state,
+                   migrate::LoadRunState(s.store.get(), table));
+  std::vector<MigrationFile> files;
+  std::string source;
+  if (state && state->phase != RunPhase::kFinished) {
+    r.resuming = true;
+    ASSIGN_OR_RETURN(std::vector<MigrationFile> all,
+                     ListMigrations(s.config.migrations_dir, table));
+    for (const PlannedMigration& pm : state->migrations) {
+      auto it = std::find_if(
+          all.begin(), all.end(),
+          [&](const MigrationFile& f) { return f.number == pm.number; });
+      if (it == all.end()) {
+        return Status::FailedPrecondition(
+            "the run of " + table + " applies migration " +
+            std::to_string(pm.number) + "_" + pm.name +
+            ", whose file is gone from " + s.config.migrations_dir + "/" +
+            table);
+      }
+      if (it->sha256 != pm.sha256) {
+        return Status::FailedPrecondition(
+            "migration file " + it->path +
+            " changed since the run started (SHA-256 " +
+            it->sha256.substr(0, 12) + "..., the run has " +
+            pm.sha256.substr(0, 12) + "...); restore it, or roll the run back");
+      }
+      files.push_back(*it);
+    }
+    source = state->source;
+    r.plan.run_id = state->run_id;
+    r.plan.started_micros = state->started_micros;
+  } else {
+    ASSIGN_OR_RETURN(
+        TablePlan tp,
+        LoadTablePlan(s.store.get(), s.config.migrations_dir, table));
+    if (tp.pending.empty()) {
+      return Status::FailedPrecondition("no pending migrations for " + table +
+                                        " in " + s.config.migrations_dir + "/" +
+                                        table);
+    }
+    files = std::move(tp.pending);
+    ASSIGN_OR_RETURN(source, control::ResolveActiveTable(s.store.get(), table));
+    r.plan.started_micros = NowMicros();
+  }
+  ASSIGN_OR_RETURN(TableDescription desc, s.store->DescribeTable(source));
+  TransformOptions topts;
+  topts.source_key_schema = desc.key_schema;
+  topts.run_id = r.plan.run_id;
+  topts.now_micros = r.plan.started_micros;
+  ASSIGN_OR_RETURN(r.transform, Transform::Create(files, topts));
+  r.mappers = std::make_unique<LuaMapperFactory>(r.transform);
+  r.plan.logical_table = table;
+  r.plan.destination_key_schema = r.transform->destination_key_schema();
+  for (const MigrationFile& f : files) {
+    r.plan.migrations.push_back(
+        PlannedMigration{static_cast<int>(f.number), f.name, f.sha256});
+  }
+  return r;
+}
+
+// A transform that is not deterministic is refused before anything is
+// written: run it twice on a sample of the source.
+Status CheckDeterminism(Session& s, RunSetup& r) {
+  ASSIGN_OR_RETURN(
+      std::string source,
+      control::ResolveActiveTable(s.store.get(), r.plan.logical_table));
+  ASSIGN_OR_RETURN(std::shared_ptr<Table> t, s.store->GetTable(source));
+  ScanOptions so;
+  so.limit = 64;
+  ASSIGN_OR_RETURN(Page page, t->Scan(so));
+  ASSIGN_OR_RETURN(std::unique_ptr<TransformWorker> w,
+                   r.transform->NewWorker());
+  return w->CheckDeterminism(page.items);
+}
+
+MigrateOptions BaseOptions(const Session& s, const std::string& table) {
+  MigrateOptions o;
+  o.run_dir = RunDir(s.store_path, table);
+  return o;
+}
+
+// Records the run's migrations in the ledger (MigrateOptions::on_finish).
+std::function<Status(const MigrationPlan&)> LedgerRecorder(
+    Store* store, const std::function<MigrationProgress()>& progress) {
+  return [store, progress](const MigrationPlan& plan) -> Status {
+    MigrationProgress p = progress();
+    for (const PlannedMigration& m : plan.migrations) {
+      control::LedgerEntry e;
+      e.table = plan.logical_table;
+      e.number = m.number;
+      e.name = m.name;
+      e.sha256 = m.sha256;
+      e.applied_micros = NowMicros();
+      e.run_id = plan.run_id;
+      e.items_read = p.scanned;
+      e.items_written = p.written;
+      e.items_dropped = p.dropped;
+      e.items_failed = p.errors;
+      RETURN_IF_ERROR(control::RecordMigration(store, e));
+    }
+    return Status::OK();
+  };
+}
+
+// --------------------------------------------------------------- reports
+
+std::string ProgressLine(const MigrationProgress& p) {
+  std::ostringstream o;
+  o << RunPhaseName(p.phase);
+  if (p.phase == RunPhase::kBackfill) {
+    o << "  " << Thousands(p.scanned);
+    if (p.estimated_total > 0) o << "/" << Thousands(p.estimated_total);
+    o << " items  " << Thousands(static_cast<uint64_t>(p.items_per_second))
+      << " items/s  segments " << p.segments_done << "/" << p.segments_total;
+    if (p.items_per_second > 0 && p.estimated_total > p.scanned) {
+      o << "  ETA "
+        << Duration(static_cast<double>(p.estimated_total - p.scanned) /
+                    p.items_per_second);
+    }
+  } else {
+    o << "  copied " << Thousands(p.written) << "  replayed "
+      << Thousands(p.replayed);
+  }
+  o << "  lag " << Thousands(p.replay_lag);
+  if (p.errors > 0) o << "  errors " << Thousands(p.errors);
+  if (p.dropped > 0) o << "  dropped " << Thousands(p.dropped);
+  return o.str();
+}
+
+class ProgressPrinter {
+ public:
+  explicit ProgressPrinter(bool quiet) : tty_(isatty(2) != 0), quiet_(quiet) {}
+  void Print(const MigrationProgress& p) {
+    if (quiet_) return;
+    std::string line = ProgressLine(p);
+    if (tty_) {
+      std::fprintf(stderr, "\r\033[K%s", line.c_str());
+      dirty_ = true;
+    } else if (Clock::now() - last_ >= std::chrono::seconds(5)) {
+      last_ = Clock::now();
+      std::fprintf(stderr, "%s\n", line.c_str());
+    }
+  }
+  void Break() {
+    if (dirty_) std::fprintf(stderr, "\n");
+    dirty_ = false;
+  }
+
+ private:
+  bool tty_;
+  bool quiet_;
+  bool dirty_ = false;
+  Clock::time_point last_{};
+};
+
+std::string VerifyText(const VerifyReport& r) {
+  std::ostringstream o;
+  o << "verify: " << (r.ok() ? "OK" : "DIFFERENCES") << " at sequence "
+    << r.sequence << ": " << Thousands(r.source_items) << " items mapped to "
+    << Thousands(r.expected_items) << ", destination holds "
+    << Thousands(r.destination_items) << ", " << Thousands(r.differences)
+    << " differences";
+  if (r.unmapped > 0)
+    o << ", " << Thousands(r.unmapped) << " items not mapped (dead letters)";
+  o << " (" << std::fixed;
+  o.precision(1);
+  o << r.seconds << " s)\n";
+  for (const auto& d : r.first) {
+    o << "  key " << d.key << "\n    expected "
+      << (d.expected.empty() ? "(absent)" : d.expected) << "\n    actual   "
+      << (d.actual.empty() ? "(absent)" : d.actual) << "\n";
+  }
+  return o.str();
+}
+
+std::string JsonStr(const std::string& s) {
+  std::string v;
+  WriteValueJson(AttributeValue::S(s), &v);  // {"S":"..."}
+  return v.substr(5, v.size() - 6);
+}
+
+std::string VerifyJson(const VerifyReport& r) {
+  std::ostringstream o;
+  o << "{\"ok\":" << (r.ok() ? "true" : "false")
+    << ",\"sequence\":" << r.sequence << ",\"source_items\":" << r.source_items
+    << ",\"expected_items\":" << r.expected_items
+    << ",\"destination_items\":" << r.destination_items
+    << ",\"differences\":" << r.differences << ",\"unmapped\":" << r.unmapped
+    << ",\"seconds\":" << r.seconds << ",\"first\":[";
+  for (size_t i = 0; i < r.first.size(); ++i) {
+    const auto& d = r.first[i];
+    if (i > 0) o << ",";
+    o << "{\"key\":" << d.key
+      << ",\"expected\":" << (d.expected.empty() ? "null" : d.expected)
+      << ",\"actual\":" << (d.actual.empty() ? "null" : d.actual) << "}";
+  }
+  o << "]}\n";
+  return o.str();
+}
+
+std::string FlipText(const char* what, const FlipReport& f) {
+  char buf[256];
+  std::snprintf(buf, sizeof(buf), "%s: %s -> %s, longest write pause %.1f ms\n",
+                what, f.from_table.c_str(), f.to_table.c_str(),
+                f.write_pause_ms);
+  return buf;
+}
+
+std::string FlipJson(const char* what, const FlipReport& f) {
+  char buf[512];
+  std::snprintf(
+      buf, sizeof(buf),
+      "{\"action\":\"%s\",\"from\":%s,\"to\":%s,\"write_pause_ms\":%.3f}\n",
+      what, JsonStr(f.from_table).c_str(), JsonStr(f.to_table).c_str(),
+      f.write_pause_ms);
+  return buf;
+}
+
+// Runs one control command against a live migration; returns the exit code
+// and fills *out with the report.
+int RunCommand(Migration& m, const std::string& command, bool json,
+               std::string* out) {
+  if (command.find(" --json") != std::string::npos)
+    json = true;  // from `ctl --json`
+  std::istringstream in(command);
+  std::string verb;
+  in >> verb;
+  if (verb == "pause" || verb == "resume") {
+    m.Pause(verb == "pause");
+    *out = json ? "{\"paused\":" +
+                      std::string(verb == "pause" ? "true" : "false") + "}\n"
+                : verb + "d\n";
+    return 0;
+  }
+  if (verb == "rate") {
+    double r = -1;
+    in >> r;
+    if (r < 0) {
+      *out = "rate needs a number of items per second (0 = unlimited)\n";
+      return 2;
+    }
+    m.SetRate(r);
+    *out = json ? "{\"rate\":" + std::to_string(r) + "}\n"
+                : "rate set to " + std::to_string(r) + " items/s\n";
+    return 0;
+  }
+  if (verb == "progress") {
+    *out = ProgressLine(m.progress()) + "\n";
+    return 0;
+  }
+  if (verb == "verify") {
+    Result<VerifyReport> r = m.Verify(10);
+    if (!r.ok()) {
+      *out = r.status().ToString() + "\n";
+      return 1;
+    }
+    *out = json ? VerifyJson(*r) : VerifyText(*r);
+    return r->ok() ? 0 : 3;
+  }
+  if (verb == "cutover" || verb == "rollback") {
+    Result<FlipReport> f = verb == "cutover" ? m.Cutover() : m.Rollback();
+    if (!f.ok()) {
+      *out = f.status().ToString() + "\n";
+      return 1;
+    }
+    *out = json ? FlipJson(verb.c_str(), *f) : FlipText(verb.c_str(), *f);
+    return 0;
+  }
+  if (verb == "finish") {
+    Status s = m.Finish();
+    *out = s.ok() ? "finished\n" : s.ToString() + "\n";
+    return s.ok() ? 0 : 1;
+  }
+  *out = "unknown command \"" + verb +
+         "\" (pause, resume, rate N, progress, verify, cutover, rollback, "
+         "finish)\n";
+  return 2;
+}
+
+// --------------------------------------------------------------- migrate
+
+struct MigrateArgs {
+  std::string table;
+  int segments = 16;
+  int threads = 2;
+  double rate = 0;
+  bool resume = false;
+  bool cutover = false;
+  size_t max_errors = 0;
+  double load_rate = 0;
+  int load_threads = 4;
+};
+
+Status RunMigrate(const Context& ctx, const MigrateArgs& a) {
+  InstallSignalHandlers();
+  ASSIGN_OR_RETURN(Session s, OpenSession(ctx, false));
+  ASSIGN_OR_RETURN(RunSetup r, PrepareRun(s, a.table));
+  if (a.resume && !r.resuming) {
+    return Status::FailedPrecondition("no run of " + a.table + " to resume");
+  }
+  if (!a.resume && r.resuming) {
+    return Status::FailedPrecondition("a run of " + a.table +
+                                      " is in progress; continue it with "
+                                      "`godwit migrate " +
+                                      a.table + " --resume`");
+  }
+  if (!r.resuming) RETURN_IF_ERROR(CheckDeterminism(s, r));
+
+  ProgressPrinter printer(ctx.global.json);
+  MigrateOptions o = BaseOptions(s, a.table);
+  o.segments = a.segments;
+  o.threads = a.threads;
+  o.rate = a.rate;
+  o.max_errors = a.max_errors;
+  o.on_progress = [&printer](const MigrationProgress& p) { printer.Print(p); };
+  Migration* live = nullptr;
+  o.on_finish =
+      LedgerRecorder(s.store.get(), [&live] { return live->progress(); });
+  ASSIGN_OR_RETURN(std::unique_ptr<Migration> m,
+                   Migration::Open(s.router.get(), s.store.get(),
+                                   r.mappers.get(), r.plan, o));
+  live = m.get();
+  ASSIGN_OR_RETURN(ControlServer control, ControlServer::Open(o.run_dir));
+
+  std::unique_ptr<migrate::LoadGenerator> load;
+  if (a.load_rate > 0) {
+    migrate::LoadOptions lo;
+    lo.threads = a.load_threads;
+    lo.rate = a.load_rate;
+    lo.track = false;
+    ASSIGN_OR_RETURN(TableDescription d,
+                     s.store->DescribeTable(m->plan().source_table));
+    lo.existing = d.item_count;
+    lo.seed = static_cast<uint64_t>(NowMicros());
+    load = std::make_unique<migrate::LoadGenerator>(
+        s.router.get(), a.table, m->plan().source_table, r.mappers.get(), lo);
+    load->Start();
+  }
+  std::fprintf(stderr, "%s run %s: %s -> %s (%s)\n",
+               r.resuming ? "resuming" : "starting", m->plan().run_id.c_str(),
+               m->plan().source_table.c_str(),
+               m->plan().destination_table.c_str(),
+               std::string(RunPhaseName(m->phase())).c_str());
+
+  auto stop = [&](Status result) -> Status {
+    printer.Break();
+    if (load) load->Stop();
+    m->Stop();
+    return result;
+  };
+#define RETURN_IF_ERROR_OR_STOP(expr)           \
+  do {                                          \
+    Status st_ = (expr);                        \
+    if (!st_.ok()) return stop(std::move(st_)); \
+  } while (0)
+  auto serve = [&] {
+    for (const ControlServer::Request& req : control.Poll()) {
+      std::string text;
+      int code = RunCommand(*m, req.command, ctx.global.json, &text);
+      control.Respond(req.id, code, text);
+    }
+  };
+  bool cut_over = m->phase() == RunPhase::kCutOver;
+  bool caught_up_said = false;
+  while (!g_interrupted.load()) {
+    serve();
+    if (Status e = m->error(); !e.ok()) return stop(e);
+    RunPhase ph = m->phase();
+    if (ph == RunPhase::kFinished) break;
+    if (ph != RunPhase::kBackfill && !caught_up_said &&
+        m->progress().replay_lag == 0) {
+      caught_up_said = true;
+      printer.Break();
+      std::fprintf(stderr, "caught up: %s is in step\n",
+                   m->plan().destination_table.c_str());
+      if (!a.cutover && ph != RunPhase::kCutOver) {
+        std::fprintf(stderr,
+                     "keeping it in step; `godwit cutover %s` switches, Ctrl-C "
+                     "stops (resumable)\n",
+                     a.table.c_str());
+      }
+    }
+    if (a.cutover && !cut_over && ph != RunPhase::kBackfill) {
+      RETURN_IF_ERROR_OR_STOP(m->WaitCaughtUp());
+      Result<VerifyReport> v = m->Verify(10);
+      if (!v.ok()) return stop(v.status());
+      printer.Break();
+      std::fputs((ctx.global.json ? VerifyJson(*v) : VerifyText(*v)).c_str(),
+                 stdout);
+      if (!v->ok()) {
+        return stop(Status::FailedPrecondition(
+            "verify found differences; not cutting over (the run is kept: "
+            "fix and `godwit migrate " +
+            a.table + " --resume`)"));
+      }
+      Result<FlipReport> f = m->Cutover();
+      if (!f.ok()) return stop(f.status());
+      std::fputs(
+          (ctx.global.json ? FlipJson("cutover", *f) : FlipText("cutover", *f))
+              .c_str(),
+          stdout);
+      std::fflush(stdout);
+      cut_over = true;
+      if (!load) break;  // the job is done; reverse sync resumes with --resume
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  Status result = Status::OK();
+  if (g_interrupted.load()) {
+    printer.Break();
+    std::fprintf(stderr, "stopped; resume with `godwit migrate %s --resume`\n",
+                 a.table.c_str());
+  }
+  return stop(result);
+}
+
+// --------------------------------------------------------------- control
+
+// Sends `command` to the migration serving TABLE, or, if none runs, opens
+// the store, resumes the run and does it here.
+Status RunControl(const Context& ctx, const std::string& table,
+                  const std::string& command, double timeout_s) {
+  ASSIGN_OR_RETURN(std::string store_path, ResolveStorePath(ctx.global));
+  std::string run_dir = RunDir(store_path, table);
+  std::string text;
+  int code;
+  if (ControlOwner(run_dir)) {
+    ASSIGN_OR_RETURN(
+        auto answer,
+        SendControl(run_dir, command + (ctx.global.json ? " --json" : ""),
+                    timeout_s));
+    code = answer.first;
+    text = std::move(answer.second);
+  } else {
+    if (command.rfind("pause", 0) == 0 || command.rfind("resume", 0) == 0 ||
+        command.rfind("rate", 0) == 0) {
+      return Status::FailedPrecondition(
+          "no migration of " + table +
+          " is running (start it with `godwit migrate " + table +
+          " --resume`)");
+    }
+    ASSIGN_OR_RETURN(Session s, OpenSession(ctx, false));
+    ASSIGN_OR_RETURN(RunSetup r, PrepareRun(s, table));
+    if (!r.resuming)
+      return Status::FailedPrecondition("no run of " + table + " in progress");
+    MigrateOptions o = BaseOptions(s, table);
+    Migration* live = nullptr;
+    o.on_finish =
+        LedgerRecorder(s.store.get(), [&live] { return live->progress(); });
+    ASSIGN_OR_RETURN(std::unique_ptr<Migration> m,
+                     Migration::Open(s.router.get(), s.store.get(),
+                                     r.mappers.get(), r.plan, o));
+    live = m.get();
+    code = RunCommand(*m, command, ctx.global.json, &text);
+    m->Stop();
+  }
+  std::fputs(text.c_str(), code == 0 || code == 3 ? stdout : stderr);
+  if (code == 3) return Status::Aborted("verify found differences");
+  if (code != 0) return Status::Aborted(command + " failed");
+  return Status::OK();
+}
+
+struct FinishArgs {
+  std::string table;
+  std::string export_path;
+  bool drop_old = false;
+};
+
+Status RunFinish(const Context& ctx, const FinishArgs& a) {
+  // Remember the old table before the run ends.
+  std::string old_table;
+  {
+    ASSIGN_OR_RETURN(std::string store_path, ResolveStorePath(ctx.global));
+    if (ControlOwner(RunDir(store_path, a.table)) &&
+        (!a.export_path.empty() || a.drop_old)) {
+      return Status::FailedPrecondition(
+          "--export and --drop-old need the store: stop `godwit migrate " +
+          a.table + "` first (Ctrl-C), then run finish");
+    }
+  }
+  if (!a.export_path.empty() || a.drop_old) {
+    ASSIGN_OR_RETURN(Session s, OpenSession(ctx, false));
+    ASSIGN_OR_RETURN(std::optional<migrate::RunState> st,
+                     migrate::LoadRunState(s.store.get(), a.table));
+    if (!st) return Status::FailedPrecondition("no run of " + a.table);
+    old_table = st->source;
+  }
+  RETURN_IF_ERROR(RunControl(ctx, a.table, "finish", 600));
+  if (old_table.empty()) return Status::OK();
+  ASSIGN_OR_RETURN(Session s, OpenSession(ctx, false));
+  if (!a.export_path.empty()) {
+    ASSIGN_OR_RETURN(std::shared_ptr<Table> t, s.store->GetTable(old_table));
+    ASSIGN_OR_RETURN(std::unique_ptr<ItemFileWriter> w,
+                     ItemFileWriter::Open(a.export_path));
+    ScanOptions so;
+    so.limit = 1000;
+    do {
+      ASSIGN_OR_RETURN(Page page, t->Scan(so));
+      for (const Item& item : page.items) RETURN_IF_ERROR(w->Write(item));
+      so.page_token = std::move(page.next_page_token);
+    } while (!so.page_token.empty());
+    RETURN_IF_ERROR(w->Close());
+    std::fprintf(stderr, "exported %s (%s items) to %s\n", old_table.c_str(),
+                 Thousands(w->lines()).c_str(), a.export_path.c_str());
+  }
+  if (a.drop_old) {
+    RETURN_IF_ERROR(s.store->DropTable(old_table));
+    std::fprintf(stderr, "dropped %s\n", old_table.c_str());
+  }
+  return Status::OK();
+}
+
+// --------------------------------------------------------------- load
+
+struct LoadArgs {
+  std::string table;
+  double rate = 1000;
+  double duration = 10;
+  std::string mix = "2:6:2";
+  uint64_t hot_keys = 16;
+  int threads = 4;
+  uint64_t seed_items = 0;
+};
+
+Result<std::array<int, 3>> ParseMix(const std::string& mix) {
+  std::array<int, 3> w{};
+  if (std::sscanf(mix.c_str(), "%d:%d:%d", &w[0], &w[1], &w[2]) != 3 ||
+      w[0] < 0 || w[1] < 0 || w[2] < 0 || w[0] + w[1] + w[2] == 0) {
+    return Status::InvalidArgument(
+        "--mix must be insert:update:delete weights, e.g. 2:6:2, got \"" + mix +
+        "\"");
+  }
+  return w;
+}
+
+Status RunLoad(const Context& ctx, const LoadArgs& a) {
+  InstallSignalHandlers();
+  ASSIGN_OR_RETURN(auto mix, ParseMix(a.mix));
+  ASSIGN_OR_RETURN(Session s, OpenSession(ctx, true));
+  if (!s.store->DescribeTable(a.table).ok()) {
+    TableOptions t;
+    t.key_schema = KeySchema{{"pk", AttrType::kS}, std::nullopt};
+    RETURN_IF_ERROR(s.store->CreateTable(a.table, t));
+  }
+  ASSIGN_OR_RETURN(std::string active,
+                   control::ResolveActiveTable(s.store.get(), a.table));
+  if (active != a.table) {
+    return Status::FailedPrecondition(
+        "load writes generated Orders items in their original shape; " +
+        a.table + " is cut over to " + active);
+  }
+  ASSIGN_OR_RETURN(std::shared_ptr<Table> t, s.store->GetTable(a.table));
+  if (a.seed_items > 0) {
+    RETURN_IF_ERROR(migrate::SeedOrders(t.get(), a.seed_items, 2));
+    std::fprintf(stderr, "seeded %s orders\n", Thousands(a.seed_items).c_str());
+  }
+  ASSIGN_OR_RETURN(TableDescription d, t->Describe());
+  migrate::LoadOptions lo;
+  lo.threads = a.threads;
+  lo.rate = a.rate;
+  lo.duration_s = a.duration;
+  lo.insert = mix[0];
+  lo.update = mix[1];
+  lo.remove = mix[2];
+  lo.hot_keys = a.hot_keys;
+  lo.existing = d.item_count;
+  lo.track = false;
+  lo.seed = static_cast<uint64_t>(NowMicros());
+  migrate::LoadGenerator load(s.router.get(), a.table, a.table, nullptr, lo);
+  auto t0 = Clock::now();
+  load.Start();
+  while (!g_interrupted.load() &&
+         std::chrono::duration<double>(Clock::now() - t0).count() <
+             a.duration) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  load.Stop();
+  double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+  migrate::LoadStats st = load.stats();
+  uint64_t total = st.inserts + st.updates + st.deletes;
+  if (ctx.global.json) {
+    std::printf(
+        "{\"inserts\":%llu,\"updates\":%llu,\"deletes\":%llu,\"errors\":%llu,"
+        "\"seconds\":%.3f,\"writes_per_second\":%.1f}\n",
+        (unsigned long long)st.inserts, (unsigned long long)st.updates,
+        (unsigned long long)st.deletes, (unsigned long long)st.errors, secs,
+        total / secs);
+  } else {
+    std::printf(
+        "load: %s writes in %.1f s (%s/s): %s inserts, %s updates, %s deletes, "
+        "%s errors\n",
+        Thousands(total).c_str(), secs,
+        Thousands(static_cast<uint64_t>(total / secs)).c_str(),
+        Thousands(st.inserts).c_str(), Thousands(st.updates).c_str(),
+        Thousands(st.deletes).c_str(), Thousands(st.errors).c_str());
+  }
+  if (st.errors > 0) return Status::Aborted("load: " + st.last_error);
+  return Status::OK();
+}
+
+// --------------------------------------------------------------- demo
+
+struct DemoArgs {
+  std::string dir;
+  std::string migrations = "examples/migrations";
+  uint64_t items = 200000;
+  double write_rate = 2000;
+  int writers = 4;
+  int threads = 2;
+  bool keep = false;
+};
+
+Status RunDemo(const Context& ctx, const DemoArgs& a) {
+  auto t_start = Clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(Clock::now() - t_start).count();
+  };
+  std::string dir = a.dir;
+  bool scratch = dir.empty();
+  if (scratch) {
+    std::string tmpl =
+        (fs::temp_directory_path() / "godwit-demo-XXXXXX").string();
+    if (mkdtemp(tmpl.data()) == nullptr)
+      return Status::IOError("cannot create a scratch folder");
+    dir = tmpl;
+  }
+  struct Cleanup {
+    std::string dir;
+    bool keep;
+    ~Cleanup() {
+      std::error_code ec;
+      if (!keep) fs::remove_all(dir, ec);
+    }
+  } cleanup{dir, a.keep || !scratch};
+  std::string migration = a.migrations + "/Orders/0002_key_by_customer.lua";
+  if (!fs::exists(migration)) {
+    return Status::NotFound(
+        "the demo's migration " + migration +
+        " is missing (run from the repository, or --migrations DIR)");
+  }
+  Context dctx = ctx;
+  dctx.global.store_path = dir + "/data";
+  LocalStoreOptions so;
+  so.path = dctx.global.store_path;
+  so.sync = false;  // a scratch store: no fsync (a killed process still loses
+                    // nothing)
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenLocalStore(so));
+  ASSIGN_OR_RETURN(std::unique_ptr<Router> router, NewRouter(store.get()));
+  std::printf("godwit demo: scratch store %s\n", dir.c_str());
+
+  TableOptions topts;
+  topts.key_schema = KeySchema{{"pk", AttrType::kS}, std::nullopt};
+  RETURN_IF_ERROR(store->CreateTable("Orders", topts));
+  ASSIGN_OR_RETURN(std::shared_ptr<Table> orders, store->GetTable("Orders"));
+  auto t0 = Clock::now();
+  RETURN_IF_ERROR(migrate::SeedOrders(orders.get(), a.items, 2));
+  double seed_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  std::printf(
+      "[%5.1fs] seeded %s Orders items (%s items/s); about 10%% belong to one "
+      "hot "
+      "customer\n",
+      elapsed(), Thousands(a.items).c_str(),
+      Thousands(static_cast<uint64_t>(a.items / seed_s)).c_str());
+
+  ASSIGN_OR_RETURN(MigrationFile file, ReadMigrationFile(migration));
+  TransformOptions xo;
+  xo.source_key_schema = topts.key_schema;
+  xo.now_micros = NowMicros();
+  ASSIGN_OR_RETURN(std::shared_ptr<const Transform> transform,
+                   Transform::Create({file}, xo));
+  LuaMapperFactory mappers(transform);
+  {
+    ScanOptions sc;
+    sc.limit = 64;
+    ASSIGN_OR_RETURN(Page sample, orders->Scan(sc));
+    ASSIGN_OR_RETURN(std::unique_ptr<TransformWorker> w,
+                     transform->NewWorker());
+    RETURN_IF_ERROR(w->CheckDeterminism(sample.items));
+  }
+
+  migrate::LoadOptions lo;
+  lo.threads = a.writers;
+  lo.rate = a.write_rate;
+  lo.existing = a.items;
+  lo.hot_keys = 16;
+  migrate::LoadGenerator load(router.get(), "Orders", "Orders", &mappers, lo);
+  load.Start();
+  std::printf(
+      "[%5.1fs] %d writers started: inserts, updates, deletes at %s writes/s, "
+      "16 hot keys\n",
+      elapsed(), a.writers,
+      Thousands(static_cast<uint64_t>(a.write_rate)).c_str());
+
+  MigrationPlan plan;
+  plan.logical_table = "Orders";
+  plan.destination_key_schema = transform->destination_key_schema();
+  plan.migrations.push_back(
+      {static_cast<int>(file.number), file.name, file.sha256});
+  plan.started_micros = xo.now_micros;
+  MigrateOptions mo;
+  mo.run_dir = RunDir(dctx.global.store_path, "Orders");
+  mo.threads = a.threads;
+  mo.segments = 16;
+  mo.on_finish = [&](const MigrationPlan&) { return Status::OK(); };
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<Migration> m,
+      Migration::Open(router.get(), store.get(), &mappers, plan, mo));
+  std::printf(
+      "[%5.1fs] migrating Orders -> %s through %s (P0 marked, capture on)\n",
+      elapsed(), m->plan().destination_table.c_str(), file.id().c_str());
+  auto tb = Clock::now();
+  while (true) {
+    Status e = m->error();
+    if (!e.ok()) {
+      load.Stop();
+      m->Stop();
+      return e;
+    }
+    if (m->phase() != RunPhase::kBackfill) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  double backfill_s = std::chrono::duration<double>(Clock::now() - tb).count();
+  MigrationProgress p = m->progress();
+  std::printf(
+      "[%5.1fs] backfill done: %s items in %.1f s (%s items/s), replay lag "
+      "%s\n",
+      elapsed(), Thousands(p.written).c_str(), backfill_s,
+      Thousands(static_cast<uint64_t>(p.written / backfill_s)).c_str(),
+      Thousands(p.replay_lag).c_str());
+  auto fail = [&](Status s) {
+    load.Stop();
+    m->Stop();
+    return s;
+  };
+  if (Status s = m->WaitCaughtUp(); !s.ok()) return fail(s);
+  std::printf("[%5.1fs] replay caught up (%s records replayed)\n", elapsed(),
+              Thousands(m->progress().replayed).c_str());
+
+  std::vector<std::string> summary;
+  auto verify = [&](const char* when) -> Status {
+    Result<VerifyReport> v = m->Verify(5);
+    if (!v.ok()) return v.status();
+    std::printf("[%5.1fs] %s", elapsed(), VerifyText(*v).c_str());
+    summary.push_back(std::string(when) + ": " + Thousands(v->differences) +
+                      " differences");
+    if (!v->ok())
+      return Status::Aborted("verify found differences " + std::string(when));
+    return Status::OK();
+  };
+  auto flip = [&](bool cutover) -> Status {
+    Result<FlipReport> f = cutover ? m->Cutover() : m->Rollback();
+    if (!f.ok()) return f.status();
+    std::printf("[%5.1fs] %s", elapsed(),
+                FlipText(cutover ? "cutover" : "rollback", *f).c_str());
+    char buf[128];
+    std::snprintf(buf, sizeof(buf), "%s %s -> %s: write pause %.1f ms",
+                  cutover ? "cutover" : "rollback", f->from_table.c_str(),
+                  f->to_table.c_str(), f->write_pause_ms);
+    summary.push_back(buf);
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(500));  // writers on the new side
+    return Status::OK();
+  };
+  if (Status s = verify("before cutover, writers running"); !s.ok())
+    return fail(s);
+  if (Status s = flip(true); !s.ok()) return fail(s);
+  if (Status s = verify("after cutover (down(new) == old), writers running");
+      !s.ok())
+    return fail(s);
+  if (Status s = flip(false); !s.ok()) return fail(s);
+  if (Status s = verify("after rollback, writers running"); !s.ok())
+    return fail(s);
+  if (Status s = flip(true); !s.ok()) return fail(s);
+  load.Stop();
+  if (Status s = m->WaitCaughtUp(); !s.ok()) return fail(s);
+  if (Status s = verify("final, writers stopped"); !s.ok()) return fail(s);
+
+  // Every acknowledged write is in the new table, transformed.
+  migrate::LoadStats ls = load.stats();
+  ASSIGN_OR_RETURN(std::shared_ptr<Table> v2,
+                   store->GetTable(m->plan().destination_table));
+  std::vector<std::string> examples;
+  ASSIGN_OR_RETURN(uint64_t bad, load.CheckTable(v2.get(), false, &examples));
+  std::printf(
+      "[%5.1fs] acknowledged writes checked against %s: %s missing or wrong\n",
+      elapsed(), m->plan().destination_table.c_str(), Thousands(bad).c_str());
+  for (const std::string& e : examples) std::printf("  %s\n", e.c_str());
+  m->Stop();
+
+  std::printf("\nsummary\n");
+  std::printf(
+      "  items              %s seeded; %s writes during the run (%s inserts, "
+      "%s "
+      "updates, %s deletes, %s errors)\n",
+      Thousands(a.items).c_str(),
+      Thousands(ls.inserts + ls.updates + ls.deletes).c_str(),
+      Thousands(ls.inserts).c_str(), Thousands(ls.updates).c_str(),
+      Thousands(ls.deletes).c_str(), Thousands(ls.errors).c_str());
+  std::printf("  backfill           %.1f s, %s items/s with %d threads\n",
+              backfill_s,
+              Thousands(static_cast<uint64_t>(p.written / backfill_s)).c_str(),
+              a.threads);
+  std::printf("  longest write      %.1f ms (a write held by a flip)\n",
+              ls.max_latency_ms);
+  for (const std::string& s : summary) std::printf("  %s\n", s.c_str());
+  std::printf("  acknowledged       %s wrong or missing\n",
+              Thousands(bad).c_str());
+  std::printf("  total              %.1f s\n", elapsed());
+  if (bad > 0 || ls.errors > 0)
+    return Status::Aborted("the demo found lost writes");
+  return Status::OK();
+}
+
+}  // namespace
+
+void RegisterEngineCommands(CLI::App& app, Context& ctx) {
+  auto a = std::make_shared<MigrateArgs>();
+  CLI::App* mig = app.add_subcommand(
+      "migrate",
+      "Copy TABLE through its pending migrations into the next generation "
+      "while "
+      "writes go on, then keep it in step (or cut over with --cutover)");
+  mig->add_option("table", a->table, "logical table")->required();
+  mig->add_option("--segments", a->segments, "parallel scan segments")
+      ->capture_default_str();
+  mig->add_option("--threads", a->threads, "backfill worker threads")
+      ->capture_default_str();
+  mig->add_option("--rate", a->rate, "backfill items/s (0 = unlimited)")
+      ->capture_default_str();
+  mig->add_flag("--resume", a->resume,
+                "continue the run in progress after a stop or crash");
+  mig->add_flag("--cutover", a->cutover,
+                "verify and cut over by itself once caught up");
+  mig->add_option("--max-errors", a->max_errors,
+                  "item errors tolerated (dead-lettered)")
+      ->capture_default_str();
+  mig->add_option("--load", a->load_rate,
+                  "rehearsal: also write generated Orders items at this rate "
+                  "(writes/s) through the router during the run");
+  mig->add_option("--load-threads", a->load_threads,
+                  "writer threads for --load")
+      ->capture_default_str();
+  mig->callback(
+      [&ctx, a] { ctx.run = [&ctx, a] { return RunMigrate(ctx, *a); }; });
+
+  auto control_cmd = [&app, &ctx](const char* name, const char* help,
+                                  const char* command, double timeout) {
+    auto table = std::make_shared<std::string>();
+    CLI::App* c = app.add_subcommand(name, help);
+    c->add_option("table", *table, "logical table")->required();
+    c->callback([&ctx, table, command, timeout] {
+      ctx.run = [&ctx, table, command, timeout] {
+        return RunControl(ctx, *table, command, timeout);
+      };
+    });
+  };
+  control_cmd("verify",
+              "Compare up(source) with the destination exactly (after cutover: "
+              "down(destination) with the old table); exit 1 on any difference",
+              "verify", 3600);
+  control_cmd("cutover",
+              "Fenced flip of TABLE to the destination; reverse sync starts",
+              "cutover", 3600);
+  control_cmd("rollback",
+              "Fenced flip of TABLE back to the old table; nothing is lost",
+              "rollback", 3600);
+
+  auto f = std::make_shared<FinishArgs>();
+  CLI::App* fin = app.add_subcommand(
+      "finish", "End a cut-over run: stop reverse sync, record the ledger");
+  fin->add_option("table", f->table, "logical table")->required();
+  fin->add_option(
+      "--export", f->export_path,
+      "export the old table to FILE (DynamoDB-JSON lines; .gz/.zst)");
+  fin->add_flag("--drop-old", f->drop_old, "drop the old table afterwards");
+  fin->callback(
+      [&ctx, f] { ctx.run = [&ctx, f] { return RunFinish(ctx, *f); }; });
+
+  auto ctl_table = std::make_shared<std::string>();
+  auto ctl_words = std::make_shared<std::vector<std::string>>();
+  CLI::App* ctl = app.add_subcommand(
+      "ctl",
+      "Change a running migration: pause, resume, rate N (items/s), progress");
+  ctl->add_option("table", *ctl_table, "logical table")->required();
+  ctl->add_option("command", *ctl_words, "pause | resume | rate N | progress")
+      ->required();
+  ctl->callback([&ctx, ctl_table, ctl_words] {
+    ctx.run = [&ctx, ctl_table, ctl_words] {
+      std::string cmd;
+      for (const std::string& w : *ctl_words)
+        cmd += (cmd.empty() ? "" : " ") + w;
+      return RunControl(ctx, *ctl_table, cmd, 30);
+    };
+  });
+
+  auto l = std::make_shared<LoadArgs>();
+  CLI::App* ld = app.add_subcommand(
+      "load",
+      "Write generated Orders items (inserts, updates, deletes) into TABLE");
+  ld->add_option("table", l->table, "table (created keyed by pk:S if missing)")
+      ->required();
+  ld->add_option("--rate", l->rate, "writes/s")->capture_default_str();
+  ld->add_option("--duration", l->duration, "seconds")->capture_default_str();
+  ld->add_option("--mix", l->mix, "insert:update:delete weights")
+      ->capture_default_str();
+  ld->add_option("--hot-keys", l->hot_keys,
+                 "keys that get a third of the updates")
+      ->capture_default_str();
+  ld->add_option("--threads", l->threads, "writer threads")
+      ->capture_default_str();
+  ld->add_option("--seed-items", l->seed_items, "first insert this many orders")
+      ->capture_default_str();
+  ld->callback([&ctx, l] { ctx.run = [&ctx, l] { return RunLoad(ctx, *l); }; });
+
+  auto d = std::make_shared<DemoArgs>();
+  CLI::App* demo =
+      app.add_subcommand("demo",
+                         "The demo: seed Orders, run live writers, migrate "
+                         "(re-key by customer), verify, "
+                         "cut over, roll back, cut over again, and check every "
+                         "acknowledged write");
+  demo->add_option("--dir", d->dir,
+                   "keep the store here (default: a scratch folder, removed)");
+  demo->add_option("--migrations", d->migrations,
+                   "folder with Orders/0002_key_by_customer.lua")
+      ->capture_default_str();
+  demo->add_option("--items", d->items, "Orders items to seed")
+      ->capture_default_str();
+  demo->add_option("--write-rate", d->write_rate, "writes/s during the run")
+      ->capture_default_str();
+  demo->add_option("--writers", d->writers, "writer threads")
+      ->capture_default_str();
+  demo->add_option("--threads", d->threads, "backfill threads")
+      ->capture_default_str();
+  demo->add_flag("--keep", d->keep, "keep the scratch store");
+  demo->callback(
+      [&ctx, d] { ctx.run = [&ctx, d] { return RunDemo(ctx, *d); }; });
+}
+
+}  // namespace godwit::cli
