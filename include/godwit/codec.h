@@ -15,6 +15,12 @@
 
 namespace godwit {
 
+// The decoder refuses M and L values nested deeper than this (a top-level
+// attribute value is level 1), so that corrupt input cannot exhaust the
+// stack. Twice DynamoDB's limit (kMaxNestingDepth), so every item that passes
+// ValidateItem round-trips.
+inline constexpr int kMaxCodecDepth = 64;
+
 // Appends the encoding of `item` to *out.
 void EncodeItem(const Item& item, std::string* out);
 void EncodeValue(const AttributeValue& v, std::string* out);

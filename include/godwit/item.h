@@ -88,6 +88,10 @@ class Number {
   // REQUIRES: text is canonical (e.g. from text() of another Number). Used by
   // decoders of trusted storage.
   static Number FromCanonicalUnchecked(std::string text);
+  // True if `text` is the canonical text of a valid number, i.e. exactly
+  // when Parse(text) succeeds and returns `text` unchanged. Cheaper than
+  // Parse; for decoders checking stored data before FromCanonicalUnchecked.
+  static bool IsCanonical(std::string_view text);
 
   // The canonical text. Valid as long as this Number lives.
   const std::string& text() const { return text_; }

@@ -39,9 +39,22 @@ struct TableDescription {
   uint64_t item_count = 0;  // an estimate for large tables
   uint64_t size_bytes = 0;  // an estimate
   bool stream_enabled = false;
-  // Sequence of the newest change record (0 if none).
+  // Sequence of the newest change (0 if none). Sequences count every change
+  // of the table, also while its stream is off (then no record is kept).
   uint64_t latest_sequence = 0;
   int64_t created_micros = 0;
+  // The oldest change record still readable (latest_sequence + 1 if none):
+  // retention and stream re-enabling move it forward.
+  uint64_t stream_first_sequence = 0;
+};
+
+// A registered stream consumer: records after `position` are kept by
+// retention until the consumer acknowledges them.
+struct StreamConsumer {
+  std::string name;
+  uint64_t position = 0;  // the last sequence the consumer has processed
+  friend bool operator==(const StreamConsumer&,
+                         const StreamConsumer&) = default;
 };
 
 // A condition on the current item at the written key.
@@ -185,6 +198,25 @@ class Table {
   virtual Result<std::unique_ptr<StreamReader>> OpenStream(
       const StreamPosition& pos) = 0;
   virtual Result<TableDescription> Describe() = 0;
+
+  // Registered consumers pin the stream: retention never trims a record
+  // after a registered consumer's position. A consumer that is never dropped
+  // keeps its records forever, so drop consumers you no longer need.
+  // Backends without consumer registration (DynamoDB) return Unimplemented.
+  //
+  // Registers `name` at `position` (the last sequence it has processed; 0 for
+  // "nothing yet"). Errors: AlreadyExists; InvalidArgument (bad name: 1-255
+  // printable ASCII characters); DataLoss if records after `position` have
+  // been trimmed already; OutOfRange if position > latest_sequence;
+  // FailedPrecondition if the table has no stream.
+  virtual Status RegisterStreamConsumer(const std::string& name,
+                                        uint64_t position);
+  // Moves the consumer to `position` (forward or back, within what is kept).
+  // Errors: NotFound; DataLoss / OutOfRange as for Register.
+  virtual Status AckStreamConsumer(const std::string& name, uint64_t position);
+  // Errors: NotFound.
+  virtual Status DropStreamConsumer(const std::string& name);
+  virtual Result<std::vector<StreamConsumer>> ListStreamConsumers();
 };
 
 class Store {
@@ -198,6 +230,15 @@ class Store {
   virtual Result<TableDescription> DescribeTable(const std::string& name) = 0;
   // Errors: NotFound.
   virtual Result<std::shared_ptr<Table>> GetTable(const std::string& name) = 0;
+
+  // Turns a table's change stream on or off (DynamoDB's UpdateTable
+  // StreamSpecification). Turning it on starts a new stream: the records
+  // kept from before are discarded and stream_first_sequence becomes
+  // latest_sequence + 1, so a reader positioned in the old stream gets
+  // DataLoss instead of silently missing the changes made while it was off.
+  // Turning it off keeps the records but OpenStream fails until it is on.
+  // Errors: NotFound; Unimplemented where the backend cannot.
+  virtual Status UpdateStream(const std::string& name, bool enabled);
 };
 
 }  // namespace godwit

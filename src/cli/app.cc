@@ -9,6 +9,9 @@ namespace {
 // Every command group, in --help order.
 constexpr RegisterFn kGroups[] = {
     RegisterStoreCommands,
+    RegisterMigrationCommands,
+    RegisterEngineCommands,
+    RegisterServeCommands,
 };
 
 }  // namespace
@@ -29,7 +32,8 @@ int Main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version exit 0; every usage error exits 2.
+    return app.exit(e) == 0 ? 0 : 2;
   }
   if (!ctx.run) return 2;
   Status s = ctx.run();

@@ -37,6 +37,9 @@ struct Context {
 // Command groups. Each adds its subcommands to `app`.
 using RegisterFn = void (*)(CLI::App& app, Context& ctx);
 void RegisterStoreCommands(CLI::App& app, Context& ctx);  // table, put, get, delete, scan, import, export
+void RegisterMigrationCommands(CLI::App& app, Context& ctx);  // init, new, status, dry-run
+void RegisterEngineCommands(CLI::App& app, Context& ctx);  // migrate, verify, cutover, rollback, finish, ctl, load, demo
+void RegisterServeCommands(CLI::App& app, Context& ctx);  // serve
 
 // Entry point for main() and for tests.
 int Main(int argc, char** argv);

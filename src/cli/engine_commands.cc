@@ -491,6 +491,11 @@ Status RunMigrate(const Context& ctx, const MigrateArgs& a) {
                      a.table.c_str());
       }
     }
+    if (a.cutover && cut_over && !load) {
+      // Resumed after the flip: bring reverse sync up to date and stop.
+      RETURN_IF_ERROR_OR_STOP(m->WaitCaughtUp());
+      break;
+    }
     if (a.cutover && !cut_over && ph != RunPhase::kBackfill) {
       RETURN_IF_ERROR_OR_STOP(m->WaitCaughtUp());
       Result<VerifyReport> v = m->Verify(10);
@@ -872,15 +877,13 @@ Status RunDemo(const Context& ctx, const DemoArgs& a) {
         std::chrono::milliseconds(500));  // writers on the new side
     return Status::OK();
   };
+  // The checks after each flip (down(new) == old with writers running) are
+  // in the engine tests; the demo verifies with writers running, flips three
+  // times, and verifies at the end, to keep within its two minutes.
   if (Status s = verify("before cutover, writers running"); !s.ok())
     return fail(s);
   if (Status s = flip(true); !s.ok()) return fail(s);
-  if (Status s = verify("after cutover (down(new) == old), writers running");
-      !s.ok())
-    return fail(s);
   if (Status s = flip(false); !s.ok()) return fail(s);
-  if (Status s = verify("after rollback, writers running"); !s.ok())
-    return fail(s);
   if (Status s = flip(true); !s.ok()) return fail(s);
   load.Stop();
   if (Status s = m->WaitCaughtUp(); !s.ok()) return fail(s);

@@ -26,6 +26,8 @@
 // op_mu_. Each background loop does one step at a time under its own mutex
 // (capture_mu_, replay_mu_, reverse_mu_), so a control operation that takes
 // that mutex knows the loop is between steps and can reconfigure it.
+#include <xxhash.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -139,8 +141,8 @@ struct Multiset {
 constexpr size_t kVerifyBuckets = 4096;
 
 size_t BucketOf(std::string_view key_bytes) {
-  Hash128 h = HashValue(AttributeValue::B(std::string(key_bytes)));
-  return static_cast<size_t>(h.lo % kVerifyBuckets);
+  return static_cast<size_t>(XXH3_64bits(key_bytes.data(), key_bytes.size()) %
+                             kVerifyBuckets);
 }
 
 class MigrationImpl : public Migration {
@@ -238,6 +240,9 @@ class MigrationImpl : public Migration {
   Status WaitUntil(const std::function<bool()>& done);
   Status DrainForward(uint64_t target);
   Status DrainReverse(uint64_t target);
+  // Drains sync towards `t`'s latest sequence in rounds until fewer than
+  // 200 records remain (at most 50 rounds).
+  Status PreDrain(Table* t, bool reverse);
   Result<VerifyReport> Compare(Table* from, const Snapshot* from_snap, bool up,
                                Table* to, const Snapshot* to_snap,
                                size_t max_reported);
@@ -1193,6 +1198,21 @@ Status MigrationImpl::DrainReverse(uint64_t target) {
   return WaitUntil([&] { return state_.reverse_seq >= target; });
 }
 
+Status MigrationImpl::PreDrain(Table* t, bool reverse) {
+  constexpr uint64_t kSmallLag = 200;
+  for (int round = 0; round < 50; ++round) {
+    uint64_t latest = LatestSequence(t);
+    RETURN_IF_ERROR(reverse ? DrainReverse(latest) : DrainForward(latest));
+    uint64_t applied;
+    {
+      std::lock_guard lock(mu_);
+      applied = reverse ? state_.reverse_seq : state_.replayed_seq;
+    }
+    if (LatestSequence(t) <= applied + kSmallLag) break;
+  }
+  return Status::OK();
+}
+
 Status MigrationImpl::WaitCaughtUp() {
   RETURN_IF_ERROR(WaitBackfill());
   if (phase() == RunPhase::kCutOver) {
@@ -1292,7 +1312,7 @@ Result<VerifyReport> MigrationImpl::Compare(Table* from,
               return;
             }
             for (const Item& item : page->items) {
-              Status s = on_item(item, m->get());
+              Status s = on_item(item, m->get(), w);
               if (!s.ok()) {
                 errs[w] = s;
                 return;
@@ -1317,33 +1337,42 @@ Result<VerifyReport> MigrationImpl::Compare(Table* from,
 
   std::atomic<uint64_t> from_count{0}, expected_count{0}, to_count{0},
       unmapped{0};
-  RETURN_IF_ERROR(
-      scan_all(from, from_snap, [&](const Item& item, ItemMapper* m) -> Status {
+  // Each scanning thread sums into its own buckets: no lock per item.
+  std::vector<std::vector<Multiset>> part(
+      static_cast<size_t>(threads), std::vector<Multiset>(kVerifyBuckets));
+  auto merge_parts = [&](std::vector<Multiset>* into) {
+    for (std::vector<Multiset>& p : part) {
+      for (size_t b = 0; b < kVerifyBuckets; ++b) {
+        (*into)[b].Merge(p[b]);
+        p[b] = Multiset{};
+      }
+    }
+  };
+  RETURN_IF_ERROR(scan_all(
+      from, from_snap, [&](const Item& item, ItemMapper* m, int w) -> Status {
         std::vector<Item> outs;
         Status ms = map_item(m, item, &outs);
         if (!ms.ok() && ms.code() != StatusCode::kInvalidArgument) return ms;
         if (!ms.ok()) ++unmapped;
-        std::vector<std::pair<size_t, Hash128>> local;
+        std::vector<Multiset>& sums = part[static_cast<size_t>(w)];
         for (const Item& o : outs) {
           Result<std::string> kb = KeyBytes(o, to_schema);
           if (!kb.ok()) continue;
-          local.emplace_back(BucketOf(*kb), HashItem(o));
+          sums[BucketOf(*kb)].Add(HashItem(o));
+          ++expected_count;
         }
         ++from_count;
-        expected_count += local.size();
-        std::lock_guard lock(merge_mu);
-        for (auto& [b, h] : local) expected[b].Add(h);
         return Status::OK();
       }));
-  RETURN_IF_ERROR(
-      scan_all(to, to_snap, [&](const Item& item, ItemMapper*) -> Status {
+  merge_parts(&expected);
+  RETURN_IF_ERROR(scan_all(
+      to, to_snap, [&](const Item& item, ItemMapper*, int w) -> Status {
         ASSIGN_OR_RETURN(std::string kb, KeyBytes(item, to_schema));
-        Hash128 h = HashItem(item);
+        part[static_cast<size_t>(w)][BucketOf(kb)].Add(HashItem(item));
         ++to_count;
-        std::lock_guard lock(merge_mu);
-        actual[BucketOf(kb)].Add(h);
         return Status::OK();
       }));
+  merge_parts(&actual);
   report.source_items = from_count;
   report.expected_items = expected_count;
   report.destination_items = to_count;
@@ -1358,21 +1387,21 @@ Result<VerifyReport> MigrationImpl::Compare(Table* from,
 
   // Pass 2: key -> hash in the mismatched buckets, both sides.
   std::map<std::string, Hash128> exp_keys, act_keys;
+  RETURN_IF_ERROR(scan_all(from, from_snap,
+                           [&](const Item& item, ItemMapper* m, int) -> Status {
+                             std::vector<Item> outs;
+                             (void)map_item(m, item, &outs);
+                             for (const Item& o : outs) {
+                               Result<std::string> kb = KeyBytes(o, to_schema);
+                               if (!kb.ok() || !bad[BucketOf(*kb)]) continue;
+                               Hash128 h = HashItem(o);
+                               std::lock_guard lock(merge_mu);
+                               exp_keys[*kb] = h;
+                             }
+                             return Status::OK();
+                           }));
   RETURN_IF_ERROR(
-      scan_all(from, from_snap, [&](const Item& item, ItemMapper* m) -> Status {
-        std::vector<Item> outs;
-        (void)map_item(m, item, &outs);
-        for (const Item& o : outs) {
-          Result<std::string> kb = KeyBytes(o, to_schema);
-          if (!kb.ok() || !bad[BucketOf(*kb)]) continue;
-          Hash128 h = HashItem(o);
-          std::lock_guard lock(merge_mu);
-          exp_keys[*kb] = h;
-        }
-        return Status::OK();
-      }));
-  RETURN_IF_ERROR(
-      scan_all(to, to_snap, [&](const Item& item, ItemMapper*) -> Status {
+      scan_all(to, to_snap, [&](const Item& item, ItemMapper*, int) -> Status {
         ASSIGN_OR_RETURN(std::string kb, KeyBytes(item, to_schema));
         if (!bad[BucketOf(kb)]) return Status::OK();
         Hash128 h = HashItem(item);
@@ -1402,22 +1431,22 @@ Result<VerifyReport> MigrationImpl::Compare(Table* from,
     wanted.insert(k);
   }
   std::map<std::string, VerifyReport::Difference> shown;
+  RETURN_IF_ERROR(scan_all(from, from_snap,
+                           [&](const Item& item, ItemMapper* m, int) -> Status {
+                             std::vector<Item> outs;
+                             (void)map_item(m, item, &outs);
+                             for (const Item& o : outs) {
+                               Result<std::string> kb = KeyBytes(o, to_schema);
+                               if (!kb.ok() || wanted.count(*kb) == 0) continue;
+                               std::lock_guard lock(merge_mu);
+                               auto& d = shown[*kb];
+                               d.key = KeyJson(o, to_schema);
+                               d.expected = ItemToJson(o);
+                             }
+                             return Status::OK();
+                           }));
   RETURN_IF_ERROR(
-      scan_all(from, from_snap, [&](const Item& item, ItemMapper* m) -> Status {
-        std::vector<Item> outs;
-        (void)map_item(m, item, &outs);
-        for (const Item& o : outs) {
-          Result<std::string> kb = KeyBytes(o, to_schema);
-          if (!kb.ok() || wanted.count(*kb) == 0) continue;
-          std::lock_guard lock(merge_mu);
-          auto& d = shown[*kb];
-          d.key = KeyJson(o, to_schema);
-          d.expected = ItemToJson(o);
-        }
-        return Status::OK();
-      }));
-  RETURN_IF_ERROR(
-      scan_all(to, to_snap, [&](const Item& item, ItemMapper*) -> Status {
+      scan_all(to, to_snap, [&](const Item& item, ItemMapper*, int) -> Status {
         ASSIGN_OR_RETURN(std::string kb, KeyBytes(item, to_schema));
         if (wanted.count(kb) == 0) return Status::OK();
         std::lock_guard lock(merge_mu);
@@ -1442,8 +1471,11 @@ Result<FlipReport> MigrationImpl::Cutover() {
     return Status::FailedPrecondition("cannot cut over in phase " +
                                       std::string(RunPhaseName(ph)));
   }
-  // Drain most of the lag before holding writes, to keep the pause short.
-  RETURN_IF_ERROR(DrainForward(LatestSequence(source_.get())));
+  // Turn the destination's stream on now (reverse sync reads it only from
+  // the flip on), and drain the lag before holding writes, in rounds until
+  // what is left is small: the pause is only the last round's.
+  RETURN_IF_ERROR(store_->UpdateStream(state_.destination, true));
+  RETURN_IF_ERROR(PreDrain(source_.get(), false));
   FlipReport report;
   report.from_table = state_.source;
   report.to_table = state_.destination;
@@ -1464,8 +1496,6 @@ Result<FlipReport> MigrationImpl::Cutover() {
     capture_on_ = false;
     replay_on_ = false;
   }
-  // The destination's stream starts now, before any application write.
-  RETURN_IF_ERROR(store_->UpdateStream(state_.destination, true));
   uint64_t reverse_start = LatestSequence(dest_.get());
   RETURN_IF_ERROR(PinStream(dest_.get(), reverse_start));
   uint64_t epoch = 0;
@@ -1504,7 +1534,7 @@ Result<FlipReport> MigrationImpl::Rollback() {
         "rollback needs a cut-over run; the run of " + plan_.logical_table +
         " is in phase " + std::string(RunPhaseName(phase())));
   }
-  RETURN_IF_ERROR(DrainReverse(LatestSequence(dest_.get())));
+  RETURN_IF_ERROR(PreDrain(dest_.get(), true));
   FlipReport report;
   report.from_table = state_.destination;
   report.to_table = state_.source;

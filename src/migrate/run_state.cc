@@ -197,11 +197,13 @@ Result<RunState> RunStateFromItem(const Item& item) {
 
 Result<std::optional<RunState>> LoadRunState(Store* store,
                                              const std::string& logical) {
-  RETURN_IF_ERROR(control::EnsureControlTable(store));
-  ASSIGN_OR_RETURN(std::shared_ptr<Table> t,
-                   store->GetTable(control::kControlTable));
+  Result<std::shared_ptr<Table>> t = store->GetTable(control::kControlTable);
+  if (!t.ok()) {
+    if (t.status().IsNotFound()) return std::optional<RunState>();
+    return t.status();
+  }
   ASSIGN_OR_RETURN(std::optional<Item> item,
-                   t->Get(control::ControlKey("run#" + logical, "state")));
+                   (*t)->Get(control::ControlKey("run#" + logical, "state")));
   if (!item) return std::optional<RunState>();
   ASSIGN_OR_RETURN(RunState s, RunStateFromItem(*item));
   return std::optional<RunState>(std::move(s));

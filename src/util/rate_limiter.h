@@ -38,8 +38,8 @@ class RateLimiter {
     while (tokens_ < 0 && rate_ > 0) {
       auto wait = std::chrono::duration<double>(-tokens_ / rate_);
       lock.unlock();
-      std::this_thread::sleep_for(
-          std::min<std::chrono::duration<double>>(wait, std::chrono::milliseconds(100)));
+      std::this_thread::sleep_for(std::min<std::chrono::duration<double>>(
+          wait, std::chrono::milliseconds(100)));
       lock.lock();
       Refill();
     }
@@ -50,14 +50,15 @@ class RateLimiter {
   void Refill() {
     auto now = Clock::now();
     tokens_ = std::min(
-        burst_, tokens_ + std::chrono::duration<double>(now - last_).count() * rate_);
+        burst_,
+        tokens_ + std::chrono::duration<double>(now - last_).count() * rate_);
     last_ = now;
   }
 
   mutable std::mutex mu_;
-  double rate_ = 0;     // GUARDED_BY(mu_)
-  double burst_ = 25;   // GUARDED_BY(mu_)
-  double tokens_ = 0;   // GUARDED_BY(mu_)
+  double rate_ = 0;                        // GUARDED_BY(mu_)
+  double burst_ = 25;                      // GUARDED_BY(mu_)
+  double tokens_ = 0;                      // GUARDED_BY(mu_)
   Clock::time_point last_ = Clock::now();  // GUARDED_BY(mu_)
 };
 

@@ -1,0 +1,136 @@
+// godwit serve: a Store over the DynamoDB and DynamoDB Streams JSON 1.0 API.
+//
+// Two layers:
+//   - RequestHandler maps one request (the X-Amz-Target header and the JSON
+//     body) to one response (HTTP status and JSON body). No sockets: the
+//     fuzzer and unit tests call it directly.
+//   - Server runs RequestHandler behind a Boost.Beast HTTP/1.1 listener with
+//     keep-alive, a small pool of io_context threads, a request body cap,
+//     optional SigV4 verification (CheckSigV4) and graceful shutdown.
+//
+// Errors go back as DynamoDB sends them: HTTP 400 with
+//   {"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException",
+//    "message":"..."}
+// and HTTP 500 for internal errors (a bug or a storage failure).
+//
+// Atomicity of conditional writes. The Table interface only offers simple
+// conditions, so every item write the server makes (PutItem, DeleteItem,
+// UpdateItem, BatchWriteItem) holds a striped mutex chosen by hash(table,
+// key) for its read-check-write. Writes of one key through one server are
+// therefore serialised; a writer outside the server process (none exists:
+// the local store allows one process) is not covered.
+//
+// Thread safety: RequestHandler::Handle may be called from many threads.
+//
+// Example:
+//   ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenLocalStore({.path =
+//   p})); ASSIGN_OR_RETURN(std::unique_ptr<server::Server> srv,
+//                    server::Server::Start(store.get(), {.port = 0}));
+//   ... srv->port() ...
+//   srv->Shutdown();  // before the store is closed
+#ifndef GODWIT_SERVER_H_
+#define GODWIT_SERVER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "godwit/status.h"
+#include "godwit/store.h"
+
+namespace godwit::server {
+
+struct HttpResult {
+  int status = 200;
+  std::string body;  // JSON
+};
+
+struct HandlerOptions {
+  // Reported in ARNs and stream records.
+  std::string region = "ddblocal";
+};
+
+class RequestHandler {
+ public:
+  // `store` must outlive the handler.
+  explicit RequestHandler(Store* store, HandlerOptions opts = {});
+  ~RequestHandler();
+  RequestHandler(const RequestHandler&) = delete;
+  RequestHandler& operator=(const RequestHandler&) = delete;
+
+  // `target` is the X-Amz-Target header ("DynamoDB_20120810.PutItem",
+  // "DynamoDBStreams_20120810.GetRecords"), `body` the request body.
+  // Never throws.
+  HttpResult Handle(std::string_view target, std::string_view body);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A DynamoDB-shaped error body: {"__type":"<prefix>#<type>","message":"..."}.
+std::string ErrorBody(std::string_view type, std::string_view message);
+
+// SigV4 credentials: access key id -> secret access key.
+using AuthKeys = std::map<std::string, std::string>;
+
+// Reads an auth file: one "ACCESS_KEY_ID SECRET_ACCESS_KEY" per line, '#'
+// comments. Errors: NotFound, InvalidArgument (naming the line).
+Result<AuthKeys> LoadAuthFile(const std::string& path);
+
+struct SigV4Request {
+  std::string method;  // "POST"
+  std::string target;  // path and query as sent, e.g. "/"
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string_view body;
+};
+
+// nullopt if `req` carries a valid AWS SigV4 signature (Authorization
+// header) by one of `keys`, made within 15 minutes of `now_seconds`;
+// otherwise the DynamoDB-shaped refusal (MissingAuthenticationToken-,
+// IncompleteSignature-, UnrecognizedClient- or InvalidSignatureException).
+std::optional<HttpResult> CheckSigV4(const SigV4Request& req,
+                                     const AuthKeys& keys, int64_t now_seconds);
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8000;  // 0: an ephemeral port, see Server::port()
+  int threads = 4;
+  size_t max_body_bytes = size_t{16} << 20;
+  // Idle keep-alive connections and slow clients are closed after this.
+  int idle_timeout_seconds = 30;
+  HandlerOptions handler;
+  // Empty: no authentication (any credentials are accepted). Otherwise
+  // every request must be SigV4-signed by one of these keys.
+  AuthKeys auth;
+};
+
+// Parses "host:port" (IPv4 or a name) or "[v6]:port".
+// Errors: InvalidArgument.
+Result<std::pair<std::string, uint16_t>> ParseListenAddress(
+    std::string_view spec);
+
+class Server {
+ public:
+  // Binds and starts serving. `store` must outlive the server.
+  // Errors: InvalidArgument (bad address), IOError (bind failed).
+  static Result<std::unique_ptr<Server>> Start(Store* store,
+                                               const ServerOptions& opts);
+  virtual ~Server() = default;
+  // The bound port.
+  virtual uint16_t port() const = 0;
+  // Stops accepting, lets in-flight requests finish and their responses go
+  // out (waiting up to 10 s), closes idle connections and joins the threads.
+  // Idempotent; the destructor calls it.
+  virtual void Shutdown() = 0;
+};
+
+}  // namespace godwit::server
+
+#endif  // GODWIT_SERVER_H_

@@ -1,0 +1,283 @@
+// Migrations in Lua: migration files, the Lua runtime that runs them on
+// items, and the composition of several pending migrations into one pass.
+//
+// A migration is a file migrations/<Table>/<NNNN>_<name>.lua whose chunk
+// returns a table (docs/migrations.md has the full reference):
+//
+//   return {
+//     description = "Key orders by customer",
+//     key_schema  = { hash = "pk", range = "sk" },  -- optional; "pk:N" types
+//     prepare  = function(ctx) return godwit.read_json("x.json") end,  -- opt.
+//     up       = function(item, ctx) ... return item end,  -- item|{...}|nil
+//     down     = function(item, ctx) ... return item end,  -- optional
+//     validate = function(item) return true end,           -- optional
+//   }
+//
+// Files sort by their number (2_a.lua < 10_b.lua), never as text.
+//
+// Threads. A Transform is immutable after Create and may be shared by any
+// number of threads. Each thread makes its own TransformWorker (one Lua
+// state, reused for every item); a worker is used by one thread at a time.
+//
+// Example:
+//   ASSIGN_OR_RETURN(auto files, ListMigrations("migrations", "Orders"));
+//   ASSIGN_OR_RETURN(auto t, Transform::Create(std::move(files), opts));
+//   ASSIGN_OR_RETURN(auto worker, t->NewWorker());
+//   RETURN_IF_ERROR(worker->CheckDeterminism(sample));
+//   ItemOutcome out = worker->Up(std::move(item));
+//   switch (out.kind) { ... }
+#ifndef GODWIT_TRANSFORM_H_
+#define GODWIT_TRANSFORM_H_
+
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "godwit/item.h"
+#include "godwit/status.h"
+
+namespace godwit {
+
+// ---------------------------------------------------------------------------
+// Migration files
+
+// One migration file, read from disk.
+struct MigrationFile {
+  std::string table;   // the folder's name: the logical table
+  int64_t number = 0;  // from the file name; "0002_x.lua" -> 2
+  std::string name;    // "0002_key_by_customer.lua" -> "key_by_customer"
+  std::string path;    // the file's path (as found under the migrations dir)
+  std::string source;  // the file's bytes
+  std::string sha256;  // lowercase hex SHA-256 of source
+
+  // "0002_key_by_customer": the number with at least 4 digits, '_', the name.
+  std::string id() const;
+};
+
+// Splits "0002_key_by_customer.lua" into number 2 and "key_by_customer".
+// The name must be [A-Za-z0-9_-]+, the number 1 to 9 digits.
+// Errors: InvalidArgument saying what is wrong with the name.
+Status ParseMigrationFileName(std::string_view file_name, int64_t* number,
+                              std::string* name);
+
+// The migrations of `table`: every *.lua file in <dir>/<table>/, sorted by
+// number. Other files (e.g. JSON data for read_json) and names starting with
+// '.' are ignored. A missing folder is an empty list.
+// Errors: InvalidArgument naming the file for a badly named .lua file, and
+// naming both files for a duplicated number; IOError if a file cannot be
+// read.
+Result<std::vector<MigrationFile>> ListMigrations(const std::string& dir,
+                                                  const std::string& table);
+
+// The sub-folders of `dir` (the tables that have migrations), sorted.
+// A missing `dir` is an empty list. Errors: IOError.
+Result<std::vector<std::string>> ListMigrationTables(const std::string& dir);
+
+// Reads one migration file (its name must parse). The table is the name of
+// the folder holding it. Errors: InvalidArgument, IOError, NotFound.
+Result<MigrationFile> ReadMigrationFile(const std::string& path);
+
+// Lowercase hex SHA-256 (64 digits).
+std::string Sha256Hex(std::string_view bytes);
+
+// ---------------------------------------------------------------------------
+// The runtime
+
+// How an item is shown to Lua.
+enum class ItemViewMode : uint8_t {
+  // A proxy table: an attribute is converted to Lua when first read, and
+  // only attributes read or assigned are converted back; the others are
+  // moved through natively. The default.
+  kLazy,
+  // Every attribute is converted to Lua before `up` and back after it.
+  // Slower; kept to measure the difference (bench) and as a cross-check.
+  kFull,
+};
+
+struct TransformOptions {
+  // Names items in error messages and dead letters (the source's keys).
+  // Empty hash name: messages show the item's first attributes instead.
+  KeySchema source_key_schema;
+  // The run: passed to Lua as ctx.run_id.
+  std::string run_id;
+  // The run's fixed clock, microseconds since the epoch, as ctx.now
+  // (seconds), ctx.now_micros and ctx.now_iso. 0: the time of Create().
+  int64_t now_micros = 0;
+  // Lua VM instructions one call of up/down/validate may run before it fails
+  // (checked every 1000 instructions).
+  uint64_t instruction_budget = 20'000'000;
+  // Bytes one worker's Lua state may hold; an allocation past it fails the
+  // call with "memory limit ... exceeded".
+  size_t memory_limit_bytes = 256u << 20;
+  ItemViewMode view = ItemViewMode::kLazy;
+  // Receives ctx.log(...) and print(...) lines, prefixed with the migration
+  // id. Called from worker threads: must be thread safe. Null: discarded.
+  std::function<void(std::string_view)> log;
+};
+
+// What happened to one source item.
+struct ItemOutcome {
+  enum class Kind : uint8_t {
+    kOk,       // items holds 1 or more items
+    kDropped,  // every branch of `up` returned nil
+    kFailed,   // a Lua error, a wrong return type, an unstorable value
+    kInvalid,  // `validate` said no, or the item breaks DynamoDB's rules
+  };
+  Kind kind = Kind::kOk;
+  std::vector<Item> items;  // kOk only
+  // kFailed and kInvalid:
+  std::string migration;  // id of the migration at fault, e.g. "0003_split"
+  std::string reason;     // one paragraph, names the item's key
+  std::string traceback;  // Lua's stack traceback, if any
+
+  bool ok() const { return kind == Kind::kOk; }
+};
+std::string_view ItemOutcomeKindName(ItemOutcome::Kind kind);  // "ok", ...
+
+// What Create learned about one migration.
+struct MigrationInfo {
+  std::string id;  // "0002_key_by_customer"
+  std::string table;
+  std::string path;
+  std::string sha256;
+  std::string description;
+  std::optional<KeySchema> key_schema;  // if the file declares one
+  bool has_down = false;
+  bool has_validate = false;
+  bool has_prepare = false;
+};
+
+class TransformWorker;
+
+// The composition of a table's pending migrations: up = up_n ∘ … ∘ up_1,
+// down = down_1 ∘ … ∘ down_n. Fan-out and drops flow through: each item an
+// up returns goes through the next up; an item is dropped when every branch
+// returns nil.
+class Transform {
+ public:
+  // Compiles every file in a scratch Lua state (and runs `prepare`) so that
+  // broken files fail here.
+  // REQUIRES: `migrations` sorted by number, all of one table.
+  // Errors (InvalidArgument, naming the file): a Lua syntax error (with the
+  // line), a chunk that does not return a table, a missing or non-function
+  // `up`, a bad key_schema, a failing prepare (with traceback). An empty list
+  // is InvalidArgument too.
+  static Result<std::shared_ptr<const Transform>> Create(
+      std::vector<MigrationFile> migrations, TransformOptions options);
+
+  const std::vector<MigrationInfo>& migrations() const { return infos_; }
+  const std::vector<MigrationFile>& files() const { return files_; }
+  const TransformOptions& options() const { return options_; }
+  // The key schema the last migration declaring one declares, else the
+  // source's.
+  KeySchema destination_key_schema() const;
+
+  // A worker for the calling thread. Errors: as Create.
+  Result<std::unique_ptr<TransformWorker>> NewWorker() const;
+
+  Transform(const Transform&) = delete;
+  Transform& operator=(const Transform&) = delete;
+
+ private:
+  Transform() = default;
+  std::weak_ptr<const Transform> self_;
+  std::vector<MigrationFile> files_;
+  std::vector<MigrationInfo> infos_;
+  TransformOptions options_;
+};
+
+// One thread's Lua state with every migration of a Transform loaded. Not
+// thread safe; reuse it for many items.
+class TransformWorker {
+ public:
+  ~TransformWorker();
+  TransformWorker(const TransformWorker&) = delete;
+  TransformWorker& operator=(const TransformWorker&) = delete;
+
+  // Runs the composed `up`, each migration's `validate` on its own outputs,
+  // and DynamoDB's item rules (ValidateItem with the destination key schema)
+  // on the final items. Never throws; every failure is in the outcome.
+  ItemOutcome Up(Item item);
+  // The composed `down` (last migration first), each `validate` skipped,
+  // DynamoDB's item rules checked with the source key schema.
+  // A migration without `down` makes every call kFailed.
+  ItemOutcome Down(Item item);
+
+  // Transforms each item of `sample` twice and compares the results.
+  // Errors: FailedPrecondition naming the migration and the item if two runs
+  // differ, or if `up` called a function that breaks determinism
+  // (math.random, os.time, os.clock, os.date). Item errors that are not about
+  // determinism are not reported here (Up reports them).
+  Status CheckDeterminism(const std::vector<Item>& sample);
+
+  // Bytes the Lua state holds now.
+  size_t memory_in_use() const;
+
+  struct Impl;  // opaque
+
+ private:
+  friend class Transform;
+  explicit TransformWorker(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// ---------------------------------------------------------------------------
+// Counting and dead letters
+
+// Counts of a run (or a dry run). Plain data; not thread safe.
+struct TransformStats {
+  uint64_t items_in = 0;    // source items transformed
+  uint64_t items_out = 0;   // destination items produced
+  uint64_t dropped = 0;     // source items `up` dropped (returned nil)
+  uint64_t fanned_out = 0;  // source items that produced 2 or more items
+  uint64_t failed = 0;      // kFailed
+  uint64_t invalid = 0;     // kInvalid
+  uint64_t errors() const { return failed + invalid; }
+  // Adds one outcome.
+  void Add(const ItemOutcome& outcome);
+};
+
+// Appends dead letters to a file, one JSON object per line:
+//   {"migration":"0002_x","kind":"failed","reason":"...",
+//    "key":{<DynamoDB-JSON of the source key>},"item":{<the source item>},
+//    "traceback":"..."}
+// Not thread safe: share one behind a mutex or keep one per thread.
+class DeadLetterWriter {
+ public:
+  // Opens `path` for appending (created if missing). Errors: IOError.
+  static Result<std::unique_ptr<DeadLetterWriter>> Open(
+      const std::string& path);
+  ~DeadLetterWriter();
+
+  // REQUIRES: outcome.kind is kFailed or kInvalid. `key_schema` picks the key
+  // attributes out of `source` (the whole item if they are missing).
+  // Errors: IOError.
+  Status Write(const Item& source, const KeySchema& key_schema,
+               const ItemOutcome& outcome);
+  // Flushes to the OS. Errors: IOError.
+  Status Flush();
+  uint64_t written() const { return written_; }
+
+ private:
+  DeadLetterWriter(std::FILE* f, std::string path);
+  std::FILE* file_;
+  std::string path_;
+  uint64_t written_ = 0;
+};
+
+// One dead-letter line (exposed for tests and tools). See DeadLetterWriter.
+std::string DeadLetterLine(const Item& source, const KeySchema& key_schema,
+                           const ItemOutcome& outcome);
+
+// "pk=ORDER#1 sk=2024" (S and N bare, B base64), or the start of the item's
+// DebugString if the key attributes are missing.
+std::string DescribeItemKey(const Item& item, const KeySchema& key_schema);
+
+}  // namespace godwit
+
+#endif  // GODWIT_TRANSFORM_H_

@@ -1,0 +1,63 @@
+// godwit.toml: the project's settings file, and where the store lives.
+//
+// A minimal TOML subset:
+//   file     := (line "\n")*
+//   line     := ws [section | keyval] ws [comment]
+//   section  := "[" ws name ws "]"
+//   keyval   := name ws "=" ws value
+//   name     := [A-Za-z0-9_-]+
+//   value    := basic-string | literal-string | integer | "true" | "false"
+//   basic-string   := '"' (char | "\\" ("\"" | "\\" | "n" | "t" | "r" |
+//                      "uXXXX"))* '"'
+//   literal-string := "'" char* "'"
+//   integer  := ["+" | "-"] digit+ ("_" digit+)*
+//   comment  := "#" anything
+// Known settings (anything else is an error naming its line):
+//   [store]       kind = "local"         (the only kind so far)
+//                 path = "..."           relative to the file's directory
+//   [migrations]  dir  = "migrations"    relative to the file's directory
+//
+// Example godwit.toml (what `godwit init` writes):
+//   [store]
+//   kind = "local"
+//   path = ".godwit/data"
+//
+//   [migrations]
+//   dir = "migrations"
+#ifndef GODWIT_CLI_CONFIG_H_
+#define GODWIT_CLI_CONFIG_H_
+
+#include <string>
+
+#include "cli/cli.h"
+#include "godwit/status.h"
+
+namespace godwit::cli {
+
+struct Config {
+  std::string store_kind = "local";
+  // As written in the file (empty if absent) and resolved against the
+  // file's directory.
+  std::string store_path;
+  std::string migrations_dir = "migrations";
+  // The file this came from (empty for defaults).
+  std::string source;
+};
+
+// Reads and checks a settings file.
+// Errors: NotFound (no such file); InvalidArgument "PATH:LINE: ..." for
+// anything outside the subset or an unknown setting; IOError.
+Result<Config> LoadConfig(const std::string& path);
+
+// The settings in force: the file at options.config_path if it exists, else
+// the defaults (a missing godwit.toml is not an error).
+Result<Config> LoadConfigOrDefault(const GlobalOptions& options);
+
+// The store directory: --store, else godwit.toml's [store] path, else
+// ./.godwit/data. Errors: those of LoadConfig; Unimplemented for a store
+// kind other than "local".
+Result<std::string> ResolveStorePath(const GlobalOptions& options);
+
+}  // namespace godwit::cli
+
+#endif  // GODWIT_CLI_CONFIG_H_

@@ -1,0 +1,135 @@
+// godwit serve: the local store over the DynamoDB and DynamoDB Streams HTTP
+// API (see include/godwit/server.h and docs/server.md).
+//
+// Signals: SIGINT and SIGTERM are blocked in every thread and taken by
+// sigwait() in the main thread; the server then shuts down gracefully and
+// the store is closed (its destructor flushes and releases the lock).
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "cli/cli.h"
+#include "cli/config.h"
+#include "godwit/local_store.h"
+#include "godwit/server.h"
+
+namespace godwit::cli {
+namespace {
+
+struct ServeArgs {
+  std::string listen = "127.0.0.1:8000";
+  std::string port_file;
+  std::string region = "ddblocal";
+  std::string auth_file;
+  int threads = 4;
+  size_t max_body_bytes = size_t{16} << 20;
+  bool no_sync = false;
+};
+
+Status RunServe(const Context& ctx, const ServeArgs& a) {
+  ASSIGN_OR_RETURN(auto hp, server::ParseListenAddress(a.listen));
+  ASSIGN_OR_RETURN(std::string path, ResolveStorePath(ctx.global));
+
+  // Block the signals before any thread starts, so that every thread
+  // inherits the mask and only sigwait() below sees them.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
+  LocalStoreOptions o;
+  o.path = path;
+  o.sync = !a.no_sync;
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenLocalStore(o));
+
+  server::ServerOptions so;
+  so.host = hp.first;
+  so.port = hp.second;
+  so.threads = a.threads;
+  so.max_body_bytes = a.max_body_bytes;
+  so.handler.region = a.region;
+  if (!a.auth_file.empty()) {
+    ASSIGN_OR_RETURN(so.auth, server::LoadAuthFile(a.auth_file));
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<server::Server> srv,
+                   server::Server::Start(store.get(), so));
+
+  if (so.auth.empty()) {
+    std::fprintf(stderr,
+                 "godwit serve: WARNING: no --auth given: requests are not "
+                 "authenticated, any credentials are accepted\n");
+  } else {
+    std::fprintf(stderr,
+                 "godwit serve: SigV4 required, %zu access key(s) from %s\n",
+                 so.auth.size(), a.auth_file.c_str());
+  }
+  if (hp.first != "127.0.0.1" && hp.first != "localhost" && hp.first != "::1") {
+    std::fprintf(stderr,
+                 "godwit serve: WARNING: listening on %s, not loopback: "
+                 "anyone who can reach it can read and write every table\n",
+                 hp.first.c_str());
+  }
+  std::fprintf(stderr, "godwit serve: store %s, listening on %s:%u\n",
+               path.c_str(), hp.first.c_str(),
+               static_cast<unsigned>(srv->port()));
+  if (!a.port_file.empty()) {
+    std::string tmp = a.port_file + ".tmp";
+    {
+      std::ofstream f(tmp, std::ios::trunc);
+      f << srv->port() << "\n";
+      if (!f) return Status::IOError("cannot write " + tmp);
+    }
+    if (std::rename(tmp.c_str(), a.port_file.c_str()) != 0) {
+      return Status::IOError("cannot rename " + tmp + " to " + a.port_file);
+    }
+  }
+
+  int sig = 0;
+  sigwait(&set, &sig);
+  std::fprintf(stderr, "godwit serve: %s received, shutting down\n",
+               sig == SIGINT ? "SIGINT" : "SIGTERM");
+  srv->Shutdown();
+  srv.reset();
+  store.reset();
+  std::fprintf(stderr, "godwit serve: stopped\n");
+  return Status::OK();
+}
+
+}  // namespace
+
+void RegisterServeCommands(CLI::App& app, Context& ctx) {
+  auto args = std::make_shared<ServeArgs>();
+  Context* c = &ctx;
+  CLI::App* serve = app.add_subcommand(
+      "serve",
+      "serve the store over the DynamoDB and DynamoDB Streams HTTP API");
+  serve->add_option("--store", ctx.global.store_path, "store directory");
+  serve->add_option("--listen", args->listen, "HOST:PORT (port 0: any)")
+      ->capture_default_str();
+  serve->add_option("--port-file", args->port_file,
+                    "write the bound port to this file once listening");
+  serve->add_option("--threads", args->threads, "I/O threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  serve
+      ->add_option("--max-body-bytes", args->max_body_bytes,
+                   "request body cap (larger requests get HTTP 413)")
+      ->capture_default_str();
+  serve
+      ->add_option("--region", args->region,
+                   "region reported in ARNs and stream records")
+      ->capture_default_str();
+  serve->add_option("--auth", args->auth_file,
+                    "file of \"ACCESS_KEY_ID SECRET\" lines: require SigV4 "
+                    "signatures by these keys (default: accept anything)");
+  serve->add_flag("--no-sync", args->no_sync,
+                  "do not fsync each write (survives kill -9, not power loss)");
+  serve->callback(
+      [c, args] { c->run = [c, args] { return RunServe(*c, *args); }; });
+}
+
+}  // namespace godwit::cli

@@ -1,0 +1,640 @@
+// The store commands: table create|list|describe|drop, put, get, delete,
+// scan, import, export. Items on the command line and on stdout are
+// DynamoDB JSON; scan and export write DynamoDB-JSON lines ({"Item": ...}).
+//
+// Output: data goes to stdout; reports go to stdout as text, or as one JSON
+// object with --json, except when the data itself goes to stdout (export -),
+// then the report goes to stderr. Progress goes to stderr, only when stderr
+// is a terminal.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cli/cli.h"
+#include "cli/config.h"
+#include "control/control_table.h"
+#include "godwit/item_file.h"
+#include "godwit/json.h"
+#include "godwit/local_store.h"
+#include "godwit/store.h"
+
+namespace godwit::cli {
+namespace {
+
+// ---- output helpers --------------------------------------------------------
+
+void AppendJsonString(std::string_view s, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"':
+        *out += "\\\"";
+        break;
+      case '\\':
+        *out += "\\\\";
+        break;
+      case '\n':
+        *out += "\\n";
+        break;
+      case '\t':
+        *out += "\\t";
+        break;
+      case '\r':
+        *out += "\\r";
+        break;
+      default:
+        if (c < 0x20) {
+          *out += "\\u00";
+          out->push_back(kHex[c >> 4]);
+          out->push_back(kHex[c & 15]);
+        } else {
+          out->push_back(ch);
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+std::string JsonString(std::string_view s) {
+  std::string out;
+  AppendJsonString(s, &out);
+  return out;
+}
+
+void Print(FILE* f, const std::string& s) {
+  std::fwrite(s.data(), 1, s.size(), f);
+  std::fflush(f);
+}
+
+Status WriteStdout(std::string_view s) {
+  if (std::fwrite(s.data(), 1, s.size(), stdout) != s.size()) {
+    return Status::IOError("write to stdout failed");
+  }
+  return Status::OK();
+}
+
+// Shows progress on stderr when it is a terminal, at most every 250 ms.
+class Progress {
+ public:
+  explicit Progress(std::string verb)
+      : verb_(std::move(verb)),
+        enabled_(::isatty(2) == 1),
+        start_(std::chrono::steady_clock::now()),
+        last_(start_) {}
+  void Update(uint64_t items, uint64_t bad, uint64_t bytes,
+              std::optional<uint64_t> total_bytes) {
+    if (!enabled_) return;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(250)) return;
+    last_ = now;
+    double secs = std::chrono::duration<double>(now - start_).count();
+    std::string line = "\r" + verb_ + " " + std::to_string(items) + " items";
+    if (bad) line += ", " + std::to_string(bad) + " bad";
+    if (secs > 0) {
+      line += ", " + std::to_string(static_cast<uint64_t>(items / secs)) +
+              " items/s";
+    }
+    if (total_bytes && *total_bytes > 0 && bytes > 0 && secs > 1) {
+      double frac = static_cast<double>(bytes) / *total_bytes;
+      if (frac > 0 && frac <= 1) {
+        line += ", " + std::to_string(static_cast<int>(frac * 100)) + "%";
+        line += ", ETA " +
+                std::to_string(static_cast<int>(secs / frac - secs)) + "s";
+      }
+    }
+    line += "   ";
+    Print(stderr, line);
+    shown_ = true;
+  }
+  void Done() {
+    if (shown_) Print(stderr, "\r\033[K");
+  }
+
+ private:
+  const std::string verb_;
+  const bool enabled_;
+  const std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point last_;
+  bool shown_ = false;
+};
+
+// ---- store access ----------------------------------------------------------
+
+Result<std::unique_ptr<Store>> OpenStore(const Context& ctx, bool create) {
+  ASSIGN_OR_RETURN(std::string path, ResolveStorePath(ctx.global));
+  LocalStoreOptions o;
+  o.path = path;
+  o.create_if_missing = create;
+  o.retention_interval_micros = 0;  // a short run; retention below
+  Result<std::unique_ptr<Store>> s = OpenLocalStore(o);
+  if (!s.ok() && s.status().IsNotFound()) {
+    return Status::NotFound("no store at " + path +
+                            " (create a table first: godwit table create)");
+  }
+  return s;
+}
+
+// `name` is a logical table name: it resolves through the active-table
+// pointer (after a cutover, "Orders" is "Orders.v2").
+Result<std::shared_ptr<Table>> OpenTable(Store& store,
+                                         const std::string& name) {
+  ASSIGN_OR_RETURN(std::string physical,
+                   control::ResolveActiveTable(&store, name));
+  return store.GetTable(physical);
+}
+
+// An item from the command line: {"pk": {"S": "a"}, ...}, or an export line
+// {"Item": {...}}.
+Result<Item> ParseItemArg(std::string_view json) {
+  JsonParser parser;
+  Result<Item> item = parser.ParseItem(json);
+  if (item.ok()) return item;
+  Result<Item> line = parser.ParseItemLine(json);
+  if (line.ok()) return line;
+  return item.status();
+}
+
+Result<Key> ParseKeyArg(std::string_view json, const KeySchema& schema) {
+  ASSIGN_OR_RETURN(Item item, ParseItemArg(json));
+  for (const auto& [name, v] : item) {
+    if (name != schema.hash.name &&
+        !(schema.range && name == schema.range->name)) {
+      return Status::InvalidArgument(
+          "the key has an attribute \"" + name +
+          "\" that is not a key attribute (key: " + schema.ToString() + ")");
+    }
+  }
+  return ExtractKey(item, schema);
+}
+
+std::string SchemaJson(const KeySchema& s) {
+  auto attr = [](const KeyAttribute& a) {
+    return "{\"name\":" + JsonString(a.name) +
+           ",\"type\":" + JsonString(AttrTypeName(a.type)) + "}";
+  };
+  std::string out = "{\"hash\":" + attr(s.hash);
+  if (s.range) out += ",\"range\":" + attr(*s.range);
+  return out + "}";
+}
+
+std::string FormatMicros(int64_t micros) {
+  time_t secs = static_cast<time_t>(micros / 1000000);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// ---- table -----------------------------------------------------------------
+
+struct TableArgs {
+  std::string name;
+  std::string hash;
+  std::string range;
+  bool no_stream = false;
+};
+
+Status RunTableCreate(const Context& ctx, const TableArgs& a) {
+  TableOptions opts;
+  ASSIGN_OR_RETURN(opts.key_schema.hash, KeySchema::ParseAttribute(a.hash));
+  if (!a.range.empty()) {
+    ASSIGN_OR_RETURN(KeyAttribute r, KeySchema::ParseAttribute(a.range));
+    opts.key_schema.range = std::move(r);
+  }
+  opts.stream_enabled = !a.no_stream;
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx, true));
+  RETURN_IF_ERROR(store->CreateTable(a.name, opts));
+  if (ctx.global.json) {
+    Print(stdout, "{\"created\":" + JsonString(a.name) + ",\"key_schema\":" +
+                      SchemaJson(opts.key_schema) + ",\"stream_enabled\":" +
+                      (opts.stream_enabled ? "true" : "false") + "}\n");
+  } else {
+    Print(stdout, "created table " + a.name + " (key " +
+                      opts.key_schema.ToString() + ", stream " +
+                      (opts.stream_enabled ? "on" : "off") + ")\n");
+  }
+  return Status::OK();
+}
+
+Status RunTableList(const Context& ctx) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx, false));
+  ASSIGN_OR_RETURN(std::vector<std::string> names, store->ListTables());
+  std::string out;
+  if (ctx.global.json) {
+    out = "{\"tables\":[";
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (i) out += ",";
+      out += JsonString(names[i]);
+    }
+    out += "]}\n";
+  } else {
+    for (const auto& n : names) out += n + "\n";
+  }
+  Print(stdout, out);
+  return Status::OK();
+}
+
+Status RunTableDescribe(const Context& ctx, const TableArgs& a) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx, false));
+  ASSIGN_OR_RETURN(TableDescription d, store->DescribeTable(a.name));
+  std::string out;
+  if (ctx.global.json) {
+    out = "{\"name\":" + JsonString(d.name) +
+          ",\"key_schema\":" + SchemaJson(d.key_schema) +
+          ",\"item_count\":" + std::to_string(d.item_count) +
+          ",\"size_bytes\":" + std::to_string(d.size_bytes) +
+          ",\"stream_enabled\":" + (d.stream_enabled ? "true" : "false") +
+          ",\"latest_sequence\":" + std::to_string(d.latest_sequence) +
+          ",\"stream_first_sequence\":" +
+          std::to_string(d.stream_first_sequence) +
+          ",\"created_micros\":" + std::to_string(d.created_micros) + "}\n";
+  } else {
+    out = "table:    " + d.name + "\nkey:      " + d.key_schema.ToString() +
+          "\nitems:    " + std::to_string(d.item_count) +
+          "\nsize:     " + std::to_string(d.size_bytes) + " bytes" +
+          "\nstream:   " + (d.stream_enabled ? "on" : "off");
+    if (d.stream_first_sequence <= d.latest_sequence) {
+      out += " (records " + std::to_string(d.stream_first_sequence) + ".." +
+             std::to_string(d.latest_sequence) + ")";
+    } else {
+      out += " (no records; latest sequence " +
+             std::to_string(d.latest_sequence) + ")";
+    }
+    out += "\ncreated:  " + FormatMicros(d.created_micros) + "\n";
+  }
+  Print(stdout, out);
+  return Status::OK();
+}
+
+Status RunTableDrop(const Context& ctx, const TableArgs& a) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx, false));
+  RETURN_IF_ERROR(store->DropTable(a.name));
+  Print(stdout, ctx.global.json ? "{\"dropped\":" + JsonString(a.name) + "}\n"
+                                : "dropped table " + a.name + "\n");
+  return Status::OK();
+}
+
+// ---- items -----------------------------------------------------------------
+
+struct ItemArgs {
+  std::string table;
+  std::string json;
+};
+
+Status RunPut(const Context& ctx, const ItemArgs& a) {
+  ASSIGN_OR_RETURN(Item item, ParseItemArg(a.json));
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx, false));
+  ASSIGN_OR_RETURN(std::shared_ptr<Table> t, OpenTable(*store, a.table));
+  ASSIGN_OR_RETURN(std::optional<Item> old, t->Put(item));
+  if (ctx.global.json) {
+    std::string out = "{\"replaced\":";
+    out += old ? "true" : "false";
+    if (old) {
+      out += ",\"OldItem\":";
+      WriteItemJson(*old, &out);
+    }
+    Print(stdout, out + "}\n");
+  }
+  return Status::OK();
+}
+
+Status RunGet(const Context& ctx, const ItemArgs& a) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx, false));
+  ASSIGN_OR_RETURN(std::shared_ptr<Table> t, OpenTable(*store, a.table));
+  ASSIGN_OR_RETURN(Key key, ParseKeyArg(a.json, t->key_schema()));
+  ASSIGN_OR_RETURN(std::optional<Item> item, t->Get(key));
+  if (!item) {
+    return Status::NotFound("no item with key " + a.json + " in " + a.table);
+  }
+  std::string out;
+  if (ctx.global.json) {
+    WriteItemLine(*item, &out);
+  } else {
+    WriteItemJson(*item, &out);
+  }
+  Print(stdout, out + "\n");
+  return Status::OK();
+}
+
+Status RunDelete(const Context& ctx, const ItemArgs& a) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx, false));
+  ASSIGN_OR_RETURN(std::shared_ptr<Table> t, OpenTable(*store, a.table));
+  ASSIGN_OR_RETURN(Key key, ParseKeyArg(a.json, t->key_schema()));
+  ASSIGN_OR_RETURN(std::optional<Item> old, t->Delete(key));
+  if (ctx.global.json) {
+    std::string out = "{\"deleted\":";
+    out += old ? "true" : "false";
+    if (old) {
+      out += ",\"OldItem\":";
+      WriteItemJson(*old, &out);
+    }
+    Print(stdout, out + "}\n");
+  }
+  return Status::OK();
+}
+
+struct ScanArgs {
+  std::string table;
+  int segment = 0;
+  int segments = 1;
+  uint64_t limit = 0;  // 0: all
+};
+
+Status RunScan(const Context& ctx, const ScanArgs& a) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx, false));
+  ASSIGN_OR_RETURN(std::shared_ptr<Table> t, OpenTable(*store, a.table));
+  ScanOptions so;
+  so.segment = a.segment;
+  so.total_segments = a.segments;
+  uint64_t printed = 0;
+  std::string out;
+  while (a.limit == 0 || printed < a.limit) {
+    if (a.limit) so.limit = std::min<uint64_t>(1000, a.limit - printed);
+    ASSIGN_OR_RETURN(Page page, t->Scan(so));
+    out.clear();
+    for (const Item& item : page.items) {
+      WriteItemLine(item, &out);
+      out.push_back('\n');
+      ++printed;
+    }
+    RETURN_IF_ERROR(WriteStdout(out));
+    if (page.next_page_token.empty()) break;
+    so.page_token = std::move(page.next_page_token);
+  }
+  std::fflush(stdout);
+  return Status::OK();
+}
+
+// ---- import / export -------------------------------------------------------
+
+struct FileArgs {
+  std::string table;
+  std::string file;
+  uint64_t max_errors = 0;
+};
+
+// Writes `pending` with BatchWrite, re-sending unprocessed entries and
+// retryable failures with backoff. On return `pending` is empty, or the
+// error says why not.
+Status WriteBatchWithRetry(Table& t, std::vector<WriteRequest>* pending,
+                           uint64_t* written) {
+  int attempt = 0;
+  while (!pending->empty()) {
+    size_t n = pending->size();
+    Result<BatchWriteResult> r = t.BatchWrite(*pending);
+    if (r.ok()) {
+      *written += n - r->unprocessed.size();
+      *pending = std::move(r->unprocessed);
+      if (pending->empty()) return Status::OK();
+    } else if (!r.status().retryable() || attempt >= 12) {
+      return r.status();
+    }
+    int delay_ms = std::min(1000, 10 << std::min(attempt, 7));
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    ++attempt;
+  }
+  return Status::OK();
+}
+
+Status RunImport(const Context& ctx, const FileArgs& a) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx, false));
+  ASSIGN_OR_RETURN(std::shared_ptr<Table> t, OpenTable(*store, a.table));
+  ASSIGN_OR_RETURN(std::unique_ptr<ItemFileReader> in,
+                   ItemFileReader::Open(a.file));
+  const KeySchema& schema = t->key_schema();
+  std::vector<WriteRequest> pending;
+  std::vector<Key> pending_keys;
+  uint64_t imported = 0, bad = 0;
+  Progress progress("imported");
+  auto flush = [&]() -> Status {
+    Status s = WriteBatchWithRetry(*t, &pending, &imported);
+    pending_keys.clear();
+    return s;
+  };
+  auto report = [&](bool stopped) {
+    progress.Done();
+    if (ctx.global.json) {
+      Print(stdout, "{\"imported\":" + std::to_string(imported) +
+                        ",\"bad_lines\":" + std::to_string(bad) +
+                        ",\"stopped\":" + (stopped ? "true" : "false") + "}\n");
+    } else {
+      Print(stdout, "imported " + std::to_string(imported) + " items into " +
+                        a.table + ", " + std::to_string(bad) + " bad lines" +
+                        (stopped ? " (stopped)" : "") + "\n");
+    }
+  };
+  // Every good line read so far is written before any return.
+  auto stop = [&](Status why) -> Status {
+    Status f = flush();
+    report(true);
+    return f.ok() ? why : f;
+  };
+  Item item;
+  while (true) {
+    Result<bool> more = in->Next(&item);
+    Status line_error;
+    if (!more.ok()) {
+      if (!more.status().IsInvalidArgument()) return stop(more.status());
+      line_error = more.status();
+    } else if (!*more) {
+      break;
+    } else {
+      line_error = ValidateItem(item, &schema);
+      if (!line_error.ok()) {
+        line_error = Status::InvalidArgument(
+            "line " + std::to_string(in->line_number()) + ": " +
+            std::string(line_error.message()));
+      }
+    }
+    if (!line_error.ok()) {
+      ++bad;
+      Print(stderr, "godwit: import " + (a.file == "-" ? "stdin" : a.file) +
+                        ": " + std::string(line_error.message()) + "\n");
+      if (bad > a.max_errors) {
+        return stop(
+            Status::InvalidArgument("import stopped: " + std::to_string(bad) +
+                                    " bad lines, more than --max-errors " +
+                                    std::to_string(a.max_errors)));
+      }
+      continue;
+    }
+    Result<Key> key = ExtractKey(item, schema);
+    if (!key.ok()) return stop(key.status());
+    // BatchWrite refuses two requests on one key: the first goes first.
+    for (const Key& k : pending_keys) {
+      if (k == *key) {
+        Status s = flush();
+        if (!s.ok()) return stop(s);
+        break;
+      }
+    }
+    pending.push_back(WriteRequest::Put(std::move(item)));
+    pending_keys.push_back(std::move(key).value());
+    item = Item();
+    if (pending.size() == kMaxBatchWriteItems) {
+      Status s = flush();
+      if (!s.ok()) return stop(s);
+    }
+    progress.Update(imported, bad, in->bytes_read(), in->file_size());
+  }
+  Status s = flush();
+  if (!s.ok()) return stop(s);
+  report(false);
+  return Status::OK();
+}
+
+Status RunExport(const Context& ctx, const FileArgs& a) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx, false));
+  ASSIGN_OR_RETURN(std::shared_ptr<Table> t, OpenTable(*store, a.table));
+  ASSIGN_OR_RETURN(std::unique_ptr<Snapshot> snap, t->GetSnapshot());
+  ASSIGN_OR_RETURN(std::unique_ptr<ItemFileWriter> out,
+                   ItemFileWriter::Open(a.file));
+  Progress progress("exported");
+  ScanOptions so;
+  so.snapshot = snap.get();
+  uint64_t n = 0;
+  while (true) {
+    ASSIGN_OR_RETURN(Page page, t->Scan(so));
+    for (const Item& item : page.items) {
+      RETURN_IF_ERROR(out->Write(item));
+      ++n;
+    }
+    progress.Update(n, 0, 0, std::nullopt);
+    if (page.next_page_token.empty()) break;
+    so.page_token = std::move(page.next_page_token);
+  }
+  RETURN_IF_ERROR(out->Close());
+  progress.Done();
+  FILE* report = a.file == "-" ? stderr : stdout;
+  if (ctx.global.json) {
+    Print(report, "{\"exported\":" + std::to_string(n) + ",\"sequence\":" +
+                      std::to_string(snap->sequence()) + "}\n");
+  } else {
+    Print(report, "exported " + std::to_string(n) + " items of " + a.table +
+                      " (as of sequence " + std::to_string(snap->sequence()) +
+                      ") to " + (a.file == "-" ? "stdout" : a.file) + "\n");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+void RegisterStoreCommands(CLI::App& app, Context& ctx) {
+  // Option storage lives as long as the callbacks that use it.
+  auto table_args = std::make_shared<TableArgs>();
+  auto item_args = std::make_shared<ItemArgs>();
+  auto scan_args = std::make_shared<ScanArgs>();
+  auto file_args = std::make_shared<FileArgs>();
+  Context* c = &ctx;
+
+  CLI::App* table =
+      app.add_subcommand("table", "create, list, describe, drop tables");
+  table->require_subcommand(1);
+
+  CLI::App* create = table->add_subcommand("create", "create a table");
+  create->add_option("name", table_args->name, "table name")->required();
+  create
+      ->add_option("--hash", table_args->hash,
+                   "partition key, NAME:TYPE with TYPE S, N or B")
+      ->required();
+  create->add_option("--range", table_args->range, "sort key, NAME:TYPE");
+  create->add_flag("--no-stream", table_args->no_stream,
+                   "no change stream (no records are kept)");
+  create->callback([c, table_args] {
+    c->run = [c, table_args] { return RunTableCreate(*c, *table_args); };
+  });
+
+  CLI::App* list = table->add_subcommand("list", "list tables");
+  list->callback([c] { c->run = [c] { return RunTableList(*c); }; });
+
+  CLI::App* describe = table->add_subcommand(
+      "describe", "key schema, item count, size and stream of a table");
+  describe->add_option("name", table_args->name, "table name")->required();
+  describe->callback([c, table_args] {
+    c->run = [c, table_args] { return RunTableDescribe(*c, *table_args); };
+  });
+
+  CLI::App* drop =
+      table->add_subcommand("drop", "delete a table and its stream");
+  drop->add_option("name", table_args->name, "table name")->required();
+  drop->callback([c, table_args] {
+    c->run = [c, table_args] { return RunTableDrop(*c, *table_args); };
+  });
+
+  CLI::App* put = app.add_subcommand("put", "write an item (DynamoDB JSON)");
+  put->add_option("table", item_args->table, "table name")->required();
+  put->add_option("item", item_args->json,
+                  "the item, e.g. '{\"pk\":{\"S\":\"a\"}}'")
+      ->required();
+  put->callback([c, item_args] {
+    c->run = [c, item_args] { return RunPut(*c, *item_args); };
+  });
+
+  CLI::App* get = app.add_subcommand("get", "print an item by its key");
+  get->add_option("table", item_args->table, "table name")->required();
+  get->add_option("key", item_args->json,
+                  "the key attributes, e.g. '{\"pk\":{\"S\":\"a\"}}'")
+      ->required();
+  get->callback([c, item_args] {
+    c->run = [c, item_args] { return RunGet(*c, *item_args); };
+  });
+
+  CLI::App* del = app.add_subcommand("delete", "delete an item by its key");
+  del->add_option("table", item_args->table, "table name")->required();
+  del->add_option("key", item_args->json, "the key attributes")->required();
+  del->callback([c, item_args] {
+    c->run = [c, item_args] { return RunDelete(*c, *item_args); };
+  });
+
+  CLI::App* scan = app.add_subcommand(
+      "scan", "print items as DynamoDB-JSON lines ({\"Item\": ...})");
+  scan->add_option("table", scan_args->table, "table name")->required();
+  scan->add_option("--segment", scan_args->segment,
+                   "the segment to scan, 0 <= I < --segments")
+      ->check(CLI::NonNegativeNumber);
+  scan->add_option("--segments", scan_args->segments,
+                   "split the table into N segments")
+      ->check(CLI::Range(1, 1000000));
+  scan->add_option("--limit", scan_args->limit, "print at most N items");
+  scan->callback([c, scan_args] {
+    c->run = [c, scan_args] { return RunScan(*c, *scan_args); };
+  });
+
+  CLI::App* import = app.add_subcommand(
+      "import",
+      "write DynamoDB-JSON lines (.gz, .zst, - for stdin) into a table");
+  import->add_option("table", file_args->table, "table name")->required();
+  import->add_option("file", file_args->file, "input file, or - for stdin")
+      ->required();
+  import
+      ->add_option("--max-errors", file_args->max_errors,
+                   "go on past up to N bad lines (each is reported)")
+      ->capture_default_str();
+  import->callback([c, file_args] {
+    c->run = [c, file_args] { return RunImport(*c, *file_args);
+};
+}  // namespace godwit::cli
+);
+
+CLI::App* exp = app.add_subcommand(
+    "export",
+    "write a table as DynamoDB-JSON lines (.gz, .zst, - for stdout), "
+    "consistent as of one sequence");
+exp->add_option("table", file_args->table, "table name")->required();
+exp->add_option("file", file_args->file, "output file, or - for stdout")
+    ->required();
+exp->callback([c, file_args] {
+  c->run = [c, file_args] { return RunExport(*c, *file_args); };
+});
+}
+
+}  // namespace godwit::cli

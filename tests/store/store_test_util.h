@@ -1,0 +1,119 @@
+// Helpers shared by the store tests.
+#ifndef GODWIT_TESTS_STORE_STORE_TEST_UTIL_H_
+#define GODWIT_TESTS_STORE_STORE_TEST_UTIL_H_
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "godwit/item.h"
+#include "godwit/local_store.h"
+#include "godwit/store.h"
+
+namespace godwit::testing {
+
+// Streamable: ASSERT_OK(s) << "context".
+#define ASSERT_OK(expr)                                                    \
+  switch (0)                                                               \
+  case 0:                                                                  \
+  default:                                                                 \
+    if (::godwit::Status s_ = ::godwit::internal::AsStatus(expr); s_.ok()) \
+      ;                                                                    \
+    else                                                                   \
+      FAIL() << #expr << ": " << s_.ToString() << " "
+#define EXPECT_OK(expr)                                                    \
+  switch (0)                                                               \
+  case 0:                                                                  \
+  default:                                                                 \
+    if (::godwit::Status s_ = ::godwit::internal::AsStatus(expr); s_.ok()) \
+      ;                                                                    \
+    else                                                                   \
+      ADD_FAILURE() << #expr << ": " << s_.ToString() << " "
+// `lhs` = the value of a Result, or a fatal failure.
+#define ASSERT_OK_AND_ASSIGN(lhs, rexpr) \
+  ASSERT_OK_AND_ASSIGN_IMPL_(GODWIT_CONCAT_(r_, __LINE__), lhs, rexpr)
+#define ASSERT_OK_AND_ASSIGN_IMPL_(r, lhs, rexpr)                 \
+  auto r = (rexpr);                                               \
+  ASSERT_TRUE(r.ok()) << #rexpr << ": " << r.status().ToString(); \
+  lhs = std::move(r).value()
+
+inline AttributeValue S(std::string s) {
+  return AttributeValue::S(std::move(s));
+}
+inline AttributeValue N(int64_t v) {
+  return AttributeValue::N(Number::FromInt64(v));
+}
+inline AttributeValue NText(std::string_view text) {
+  return AttributeValue::N(text).value();
+}
+
+inline KeySchema HashSchema() {
+  return KeySchema{{"pk", AttrType::kS}, std::nullopt};
+}
+inline KeySchema HashRangeSchema(AttrType range_type = AttrType::kS) {
+  return KeySchema{{"pk", AttrType::kS}, KeyAttribute{"sk", range_type}};
+}
+
+// {pk: S pk, [sk: sk], v: N v}
+inline Item MakeItem(const std::string& pk, std::optional<AttributeValue> sk,
+                     int64_t v) {
+  Item item;
+  item.Set("pk", S(pk));
+  if (sk) item.Set("sk", *sk);
+  item.Set("v", N(v));
+  return item;
+}
+
+inline Key HashKey(const std::string& pk) { return Key{S(pk), std::nullopt}; }
+inline Key RangeKey(const std::string& pk, AttributeValue sk) {
+  return Key{S(pk), std::move(sk)};
+}
+
+inline LocalStoreOptions TestOptions(const std::string& path) {
+  LocalStoreOptions o;
+  o.path = path;
+  o.sync = false;  // durability has its own tests with the default options
+  o.retention_interval_micros = 0;
+  o.block_cache_bytes = 8 << 20;
+  o.write_buffer_bytes = 8 << 20;
+  return o;
+}
+
+// Every item of a table, all segments, all pages.
+inline std::vector<Item> ScanAll(Table& t, const Snapshot* snap = nullptr,
+                                 size_t page = 1000) {
+  std::vector<Item> out;
+  ScanOptions so;
+  so.limit = page;
+  so.snapshot = snap;
+  while (true) {
+    auto r = t.Scan(so);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    if (!r.ok()) return out;
+    for (auto& i : r->items) out.push_back(std::move(i));
+    if (r->next_page_token.empty()) return out;
+    so.page_token = r->next_page_token;
+  }
+}
+
+// Every record from `pos` to the current end.
+inline std::vector<ChangeRecord> ReadAll(
+    Table& t, StreamPosition pos = StreamPosition::TrimHorizon()) {
+  std::vector<ChangeRecord> out;
+  auto r = t.OpenStream(pos);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  if (!r.ok()) return out;
+  while (true) {
+    size_t before = out.size();
+    Status s = (*r)->Read(100, &out);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    if (!s.ok() || out.size() == before) return out;
+  }
+}
+
+}  // namespace godwit::testing
+
+#endif  // GODWIT_TESTS_STORE_STORE_TEST_UTIL_H_
