@@ -71,6 +71,11 @@ void WriteValueJson(const AttributeValue& v, std::string* out);
 // Convenience: return a new string.
 std::string ItemToJson(const Item& item);
 
+// A JSON string literal of `s` (quotes included), escaped as the writer
+// escapes strings. For reports that print names and messages as JSON.
+void AppendJsonQuoted(std::string_view s, std::string* out);
+std::string JsonQuoted(std::string_view s);
+
 // Standard base64 (RFC 4648, with padding).
 void Base64Encode(std::string_view bytes, std::string* out);
 // Strict: the length is a multiple of 4, only A-Z a-z 0-9 + / and one or two

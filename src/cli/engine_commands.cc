@@ -284,12 +284,6 @@ std::string VerifyText(const VerifyReport& r) {
   return o.str();
 }
 
-std::string JsonStr(const std::string& s) {
-  std::string v;
-  WriteValueJson(AttributeValue::S(s), &v);  // {"S":"..."}
-  return v.substr(5, v.size() - 6);
-}
-
 std::string VerifyJson(const VerifyReport& r) {
   std::ostringstream o;
   o << "{\"ok\":" << (r.ok() ? "true" : "false")
@@ -322,7 +316,7 @@ std::string FlipJson(const char* what, const FlipReport& f) {
   std::snprintf(
       buf, sizeof(buf),
       "{\"action\":\"%s\",\"from\":%s,\"to\":%s,\"write_pause_ms\":%.3f}\n",
-      what, JsonStr(f.from_table).c_str(), JsonStr(f.to_table).c_str(),
+      what, JsonQuoted(f.from_table).c_str(), JsonQuoted(f.to_table).c_str(),
       f.write_pause_ms);
   return buf;
 }
@@ -540,6 +534,18 @@ Status RunControl(const Context& ctx, const std::string& table,
   std::string run_dir = RunDir(store_path, table);
   std::string text;
   int code;
+  Result<Session> session = Status::Unavailable("not opened");
+  if (!ControlOwner(run_dir)) {
+    session = OpenSession(ctx, false);
+    // The store is locked by a `migrate` that is still starting: wait for it
+    // to serve its control channel.
+    for (int i = 0; i < 200 && !session.ok() &&
+                    session.status().code() == StatusCode::kIOError &&
+                    !ControlOwner(run_dir);
+         ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
   if (ControlOwner(run_dir)) {
     ASSIGN_OR_RETURN(
         auto answer,
@@ -555,10 +561,12 @@ Status RunControl(const Context& ctx, const std::string& table,
           " is running (start it with `godwit migrate " + table +
           " --resume`)");
     }
-    ASSIGN_OR_RETURN(Session s, OpenSession(ctx, false));
+    if (!session.ok()) return session.status();
+    Session& s = *session;
     ASSIGN_OR_RETURN(RunSetup r, PrepareRun(s, table));
-    if (!r.resuming)
+    if (!r.resuming) {
       return Status::FailedPrecondition("no run of " + table + " in progress");
+    }
     MigrateOptions o = BaseOptions(s, table);
     Migration* live = nullptr;
     o.on_finish =

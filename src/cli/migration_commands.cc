@@ -36,46 +36,6 @@ namespace fs = std::filesystem;
 
 // ---- output helpers --------------------------------------------------------
 
-void AppendJsonString(std::string_view s, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        *out += "\\\"";
-        break;
-      case '\\':
-        *out += "\\\\";
-        break;
-      case '\n':
-        *out += "\\n";
-        break;
-      case '\t':
-        *out += "\\t";
-        break;
-      case '\r':
-        *out += "\\r";
-        break;
-      default:
-        if (c < 0x20) {
-          *out += "\\u00";
-          out->push_back(kHex[c >> 4]);
-          out->push_back(kHex[c & 15]);
-        } else {
-          out->push_back(ch);
-        }
-    }
-  }
-  out->push_back('"');
-}
-
-std::string Js(std::string_view s) {
-  std::string out;
-  AppendJsonString(s, &out);
-  return out;
-}
-
 void Out(const std::string& s) {
   std::fwrite(s.data(), 1, s.size(), stdout);
   std::fflush(stdout);
@@ -160,8 +120,8 @@ Status RunInit(const Context& ctx) {
     return Status::IOError(migrations.string() + ": " + ec.message());
   }
   if (ctx.global.json) {
-    Out("{\"config\":" + Js(config) +
-        ",\"migrations\":" + Js(migrations.string()) + "}\n");
+    Out("{\"config\":" + JsonQuoted(config) +
+        ",\"migrations\":" + JsonQuoted(migrations.string()) + "}\n");
   } else {
     Out("wrote " + config + "\ncreated " + migrations.string() +
         "/\nnext: godwit new <Table> <name>\n");
@@ -258,8 +218,8 @@ Status RunNew(const Context& ctx, const NewArgs& a) {
     if (!out) return Status::IOError(path.string() + ": cannot write");
   }
   if (ctx.global.json) {
-    Out("{\"path\":" + Js(path.string()) + ",\"number\":" +
-        std::to_string(f.number) + ",\"id\":" + Js(f.id()) + "}\n");
+    Out("{\"path\":" + JsonQuoted(path.string()) + ",\"number\":" +
+        std::to_string(f.number) + ",\"id\":" + JsonQuoted(f.id()) + "}\n");
   } else {
     Out("wrote " + path.string() + "\n");
   }
@@ -283,7 +243,7 @@ Status RunStatus(const Context& ctx, const StatusArgs& a) {
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenExistingStore(ctx));
   Status first_error;
   std::string json =
-      "{\"migrations_dir\":" + Js(cfg.migrations_dir) + ",\"tables\":[";
+      "{\"migrations_dir\":" + JsonQuoted(cfg.migrations_dir) + ",\"tables\":[";
   std::string text;
   if (tables.empty()) {
     text += "no migrations in " + cfg.migrations_dir +
@@ -302,8 +262,8 @@ Status RunStatus(const Context& ctx, const StatusArgs& a) {
     Result<TablePlan> plan = files.ok() ? PlanTable(table, *files, ledger)
                                         : Result<TablePlan>(files.status());
     if (ti > 0) json += ",";
-    json += "{\"table\":" + Js(table) + ",\"active\":" + Js(active) +
-            ",\"applied\":[";
+    json += "{\"table\":" + JsonQuoted(table) +
+            ",\"active\":" + JsonQuoted(active) + ",\"applied\":[";
     text += table + "  (active table: " + active + ")\n";
     // The migration run in progress, if any (JSON: before "applied").
     size_t applied_at = json.rfind(",\"applied\":[");
@@ -313,10 +273,10 @@ Status RunStatus(const Context& ctx, const StatusArgs& a) {
       ASSIGN_OR_RETURN(run, migrate::LoadRunState(store.get(), table));
     }
     if (run) {
-      run_json = ",\"run\":{\"id\":" + Js(run->run_id) +
-                 ",\"phase\":" + Js(std::string(RunPhaseName(run->phase))) +
-                 ",\"source\":" + Js(run->source) +
-                 ",\"destination\":" + Js(run->destination) +
+      run_json = ",\"run\":{\"id\":" + JsonQuoted(run->run_id) + ",\"phase\":" +
+                 JsonQuoted(std::string(RunPhaseName(run->phase))) +
+                 ",\"source\":" + JsonQuoted(run->source) +
+                 ",\"destination\":" + JsonQuoted(run->destination) +
                  ",\"p0\":" + std::to_string(run->p0) +
                  ",\"replayed_seq\":" + std::to_string(run->replayed_seq) +
                  ",\"errors\":" + std::to_string(run->errors) + "}";
@@ -331,11 +291,12 @@ Status RunStatus(const Context& ctx, const StatusArgs& a) {
     for (size_t i = 0; i < ledger.size(); ++i) {
       const control::LedgerEntry& e = ledger[i];
       if (i > 0) json += ",";
-      json += "{\"id\":" + Js(e.id()) +
+      json += "{\"id\":" + JsonQuoted(e.id()) +
               ",\"number\":" + std::to_string(e.number) +
-              ",\"name\":" + Js(e.name) + ",\"sha256\":" + Js(e.sha256) +
-              ",\"applied_at\":" + Js(FormatMicros(e.applied_micros)) +
-              ",\"run\":" + Js(e.run_id) +
+              ",\"name\":" + JsonQuoted(e.name) +
+              ",\"sha256\":" + JsonQuoted(e.sha256) +
+              ",\"applied_at\":" + JsonQuoted(FormatMicros(e.applied_micros)) +
+              ",\"run\":" + JsonQuoted(e.run_id) +
               ",\"items_read\":" + std::to_string(e.items_read) +
               ",\"items_written\":" + std::to_string(e.items_written) +
               ",\"items_dropped\":" + std::to_string(e.items_dropped) +
@@ -352,16 +313,17 @@ Status RunStatus(const Context& ctx, const StatusArgs& a) {
       for (size_t i = 0; i < plan->pending.size(); ++i) {
         const MigrationFile& f = plan->pending[i];
         if (i > 0) json += ",";
-        json += "{\"id\":" + Js(f.id()) +
+        json += "{\"id\":" + JsonQuoted(f.id()) +
                 ",\"number\":" + std::to_string(f.number) +
-                ",\"name\":" + Js(f.name) + ",\"path\":" + Js(f.path) +
-                ",\"sha256\":" + Js(f.sha256) + "}";
+                ",\"name\":" + JsonQuoted(f.name) +
+                ",\"path\":" + JsonQuoted(f.path) +
+                ",\"sha256\":" + JsonQuoted(f.sha256) + "}";
         text += "  pending  " + f.id() + "\n";
       }
       if (plan->pending.empty()) text += "  up to date\n";
       json += "],\"error\":null}";
     } else {
-      json += "],\"error\":" + Js(plan.status().message()) + "}";
+      json += "],\"error\":" + JsonQuoted(plan.status().message()) + "}";
       text += "  ERROR    " + std::string(plan.status().message()) + "\n";
       if (first_error.ok()) first_error = plan.status();
     }
@@ -458,7 +420,8 @@ Status RunDryRun(const Context& ctx, const DryRunArgs& a) {
                    LoadTablePlan(store.get(), cfg.migrations_dir, a.table));
   if (plan.pending.empty()) {
     if (ctx.global.json) {
-      Out("{\"table\":" + Js(a.table) + ",\"source\":" + Js(physical) +
+      Out("{\"table\":" + JsonQuoted(a.table) +
+          ",\"source\":" + JsonQuoted(physical) +
           ",\"pending\":[],\"items\":[],\"summary\":null}\n");
     } else {
       Out("nothing pending for " + a.table + "\n");
@@ -489,13 +452,14 @@ Status RunDryRun(const Context& ctx, const DryRunArgs& a) {
   Colors c;
   c.on = !ctx.global.json && ::isatty(1) == 1;
   TransformStats stats;
-  std::string json = "{\"table\":" + Js(a.table) +
-                     ",\"source\":" + Js(physical) + ",\"pending\":[";
+  std::string json = "{\"table\":" + JsonQuoted(a.table) +
+                     ",\"source\":" + JsonQuoted(physical) + ",\"pending\":[";
   for (size_t i = 0; i < ids.size(); ++i) {
-    json += (i ? "," : "") + Js(ids[i]);
+    json += (i ? "," : "") + JsonQuoted(ids[i]);
   }
   json += "],\"destination_key_schema\":" +
-          Js(transform->destination_key_schema().ToString()) + ",\"items\":[";
+          JsonQuoted(transform->destination_key_schema().ToString()) +
+          ",\"items\":[";
   std::string text = std::string(c.bold()) + "dry run of " + a.table + " (" +
                      physical + ") through ";
   for (size_t i = 0; i < ids.size(); ++i) text += (i ? " -> " : "") + ids[i];
@@ -507,17 +471,17 @@ Status RunDryRun(const Context& ctx, const DryRunArgs& a) {
     stats.Add(out);
     std::string key = DescribeItemKey(before, src_schema);
     if (i > 0) json += ",";
-    json += "{\"key\":" + Js(key) +
-            ",\"outcome\":" + Js(ItemOutcomeKindName(out.kind)) +
+    json += "{\"key\":" + JsonQuoted(key) +
+            ",\"outcome\":" + JsonQuoted(ItemOutcomeKindName(out.kind)) +
             ",\"before\":" + ItemToJson(before) + ",\"after\":[";
     for (size_t k = 0; k < out.items.size(); ++k) {
       json += (k ? "," : "") + ItemToJson(out.items[k]);
     }
     json += "]";
     if (!out.ok() && out.kind != ItemOutcome::Kind::kDropped) {
-      json += ",\"migration\":" + Js(out.migration) +
-              ",\"reason\":" + Js(out.reason) +
-              ",\"traceback\":" + Js(out.traceback);
+      json += ",\"migration\":" + JsonQuoted(out.migration) +
+              ",\"reason\":" + JsonQuoted(out.reason) +
+              ",\"traceback\":" + JsonQuoted(out.traceback);
     }
     json += "}";
     text += std::string(c.yellow()) + "@ " + key + c.reset();

@@ -29,46 +29,6 @@ namespace {
 
 // ---- output helpers --------------------------------------------------------
 
-void AppendJsonString(std::string_view s, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        *out += "\\\"";
-        break;
-      case '\\':
-        *out += "\\\\";
-        break;
-      case '\n':
-        *out += "\\n";
-        break;
-      case '\t':
-        *out += "\\t";
-        break;
-      case '\r':
-        *out += "\\r";
-        break;
-      default:
-        if (c < 0x20) {
-          *out += "\\u00";
-          out->push_back(kHex[c >> 4]);
-          out->push_back(kHex[c & 15]);
-        } else {
-          out->push_back(ch);
-        }
-    }
-  }
-  out->push_back('"');
-}
-
-std::string JsonString(std::string_view s) {
-  std::string out;
-  AppendJsonString(s, &out);
-  return out;
-}
-
 void Print(FILE* f, const std::string& s) {
   std::fwrite(s.data(), 1, s.size(), f);
   std::fflush(f);
@@ -177,8 +137,8 @@ Result<Key> ParseKeyArg(std::string_view json, const KeySchema& schema) {
 
 std::string SchemaJson(const KeySchema& s) {
   auto attr = [](const KeyAttribute& a) {
-    return "{\"name\":" + JsonString(a.name) +
-           ",\"type\":" + JsonString(AttrTypeName(a.type)) + "}";
+    return "{\"name\":" + JsonQuoted(a.name) +
+           ",\"type\":" + JsonQuoted(AttrTypeName(a.type)) + "}";
   };
   std::string out = "{\"hash\":" + attr(s.hash);
   if (s.range) out += ",\"range\":" + attr(*s.range);
@@ -214,7 +174,7 @@ Status RunTableCreate(const Context& ctx, const TableArgs& a) {
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx, true));
   RETURN_IF_ERROR(store->CreateTable(a.name, opts));
   if (ctx.global.json) {
-    Print(stdout, "{\"created\":" + JsonString(a.name) + ",\"key_schema\":" +
+    Print(stdout, "{\"created\":" + JsonQuoted(a.name) + ",\"key_schema\":" +
                       SchemaJson(opts.key_schema) + ",\"stream_enabled\":" +
                       (opts.stream_enabled ? "true" : "false") + "}\n");
   } else {
@@ -233,7 +193,7 @@ Status RunTableList(const Context& ctx) {
     out = "{\"tables\":[";
     for (size_t i = 0; i < names.size(); ++i) {
       if (i) out += ",";
-      out += JsonString(names[i]);
+      out += JsonQuoted(names[i]);
     }
     out += "]}\n";
   } else {
@@ -248,7 +208,7 @@ Status RunTableDescribe(const Context& ctx, const TableArgs& a) {
   ASSIGN_OR_RETURN(TableDescription d, store->DescribeTable(a.name));
   std::string out;
   if (ctx.global.json) {
-    out = "{\"name\":" + JsonString(d.name) +
+    out = "{\"name\":" + JsonQuoted(d.name) +
           ",\"key_schema\":" + SchemaJson(d.key_schema) +
           ",\"item_count\":" + std::to_string(d.item_count) +
           ",\"size_bytes\":" + std::to_string(d.size_bytes) +
@@ -278,7 +238,7 @@ Status RunTableDescribe(const Context& ctx, const TableArgs& a) {
 Status RunTableDrop(const Context& ctx, const TableArgs& a) {
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx, false));
   RETURN_IF_ERROR(store->DropTable(a.name));
-  Print(stdout, ctx.global.json ? "{\"dropped\":" + JsonString(a.name) + "}\n"
+  Print(stdout, ctx.global.json ? "{\"dropped\":" + JsonQuoted(a.name) + "}\n"
                                 : "dropped table " + a.name + "\n");
   return Status::OK();
 }

@@ -1085,6 +1085,16 @@ void AppendMap(const AttributeMap& map, std::string* out) {
 
 }  // namespace
 
+void AppendJsonQuoted(std::string_view s, std::string* out) {
+  AppendJsonString(s, out);
+}
+
+std::string JsonQuoted(std::string_view s) {
+  std::string out;
+  AppendJsonString(s, &out);
+  return out;
+}
+
 void WriteItemJson(const Item& item, std::string* out) { AppendMap(item, out); }
 
 void WriteItemLine(const Item& item, std::string* out) {

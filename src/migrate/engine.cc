@@ -815,21 +815,14 @@ Status MigrationImpl::MapItem(ItemMapper* mapper, bool up, const Item& in,
 void MigrationImpl::DeadLetter(const char* phase, const Item& item,
                                const KeySchema& schema, const Status& why) {
   std::string line = "{\"run\":\"" + state_.run_id + "\",\"table\":";
-  // A JSON string literal, escaped by the item writer ({"S":"..."}).
-  auto json_string = [](const std::string& s) {
-    std::string v;
-    WriteValueJson(AttributeValue::S(s), &v);  // {"S":"..."}
-    return v.substr(5, v.size() - 6);
-  };
-  line += json_string(plan_.logical_table);
+  line += JsonQuoted(plan_.logical_table);
   line += ",\"phase\":\"" + std::string(phase) + "\",\"migrations\":";
   std::string migs;
   for (const PlannedMigration& m : plan_.migrations) {
     if (!migs.empty()) migs += ",";
-    migs += json_string(std::to_string(m.number) + "_" + m.name);
+    migs += JsonQuoted(std::to_string(m.number) + "_" + m.name);
   }
-  line +=
-      "[" + migs + "],\"reason\":" + json_string(std::string(why.message()));
+  line += "[" + migs + "],\"reason\":" + JsonQuoted(std::string(why.message()));
   line += ",\"key\":" + KeyJson(item, schema) + ",\"Item\":";
   WriteItemJson(item, &line);
   line += "}\n";

@@ -3,12 +3,11 @@
 // moments and at named crash points inside the flips; after each kill the
 // run resumes, and verify finds 0 differences.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <filesystem>
@@ -40,15 +39,18 @@ class MigrateCrashTest : public ::testing::Test {
                       "/examples/migrations/Orders/0002_key_by_customer.lua",
                   dir_.Join("migrations/Orders/0002_key_by_customer.lua"));
     std::ofstream(dir_.Join("godwit.toml"))
-        << "[store]\nkind = \"local\"\npath = \"store\"\n[migrations]\ndir = \"migrations\"\n";
+        << "[store]\nkind = \"local\"\npath = \"store\"\n[migrations]\ndir = "
+           "\"migrations\"\n";
   }
 
   std::vector<std::string> Base() {
-    return {GODWIT_BINARY, "--config", dir_.Join("godwit.toml"), "--store", store_};
+    return {GODWIT_BINARY, "--config", dir_.Join("godwit.toml"), "--store",
+            store_};
   }
 
   // Starts the binary with `args`; stdout/stderr go to a log file.
-  Child Spawn(std::vector<std::string> args, const std::string& crash_point = "") {
+  Child Spawn(std::vector<std::string> args,
+              const std::string& crash_point = "") {
     std::vector<std::string> all = Base();
     all.insert(all.end(), args.begin(), args.end());
     std::vector<char*> argv;
@@ -56,19 +58,23 @@ class MigrateCrashTest : public ::testing::Test {
     argv.push_back(nullptr);
     std::vector<std::string> env_strings;
     for (char** e = environ; *e != nullptr; ++e) {
-      if (std::string(*e).rfind("GODWIT_CRASH_POINT=", 0) != 0) env_strings.push_back(*e);
+      if (std::string(*e).rfind("GODWIT_CRASH_POINT=", 0) != 0)
+        env_strings.push_back(*e);
     }
-    if (!crash_point.empty()) env_strings.push_back("GODWIT_CRASH_POINT=" + crash_point);
+    if (!crash_point.empty())
+      env_strings.push_back("GODWIT_CRASH_POINT=" + crash_point);
     std::vector<char*> envp;
     for (std::string& e : env_strings) envp.push_back(e.data());
     envp.push_back(nullptr);
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     std::string log = dir_.Join("child.log");
-    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
     posix_spawn_file_actions_adddup2(&fa, 1, 2);
     Child c;
-    int rc = posix_spawn(&c.pid, argv[0], &fa, nullptr, argv.data(), envp.data());
+    int rc =
+        posix_spawn(&c.pid, argv[0], &fa, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&fa);
     EXPECT_EQ(rc, 0) << "spawn " << argv[0];
     return c;
@@ -77,7 +83,8 @@ class MigrateCrashTest : public ::testing::Test {
   // Waits up to `timeout_s`; returns the wait status, or -1 on timeout
   // (the child is then killed).
   int Wait(Child c, double timeout_s) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+    auto deadline = std::chrono::steady_clock::now() +
+                    std::chrono::duration<double>(timeout_s);
     int status = 0;
     while (std::chrono::steady_clock::now() < deadline) {
       pid_t r = waitpid(c.pid, &status, WNOHANG);
@@ -101,7 +108,8 @@ class MigrateCrashTest : public ::testing::Test {
     int st = Wait(Spawn(args), timeout_s);
     ASSERT_NE(st, -1) << "timed out: " << args[0] << "\n" << Log();
     ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0)
-        << args[0] << " failed (status " << st << ")\n" << Log();
+        << args[0] << " failed (status " << st << ")\n"
+        << Log();
   }
 
   void ExpectVerified(const std::string& when) {
@@ -130,8 +138,8 @@ TEST_F(MigrateCrashTest, KillNineAnywhereThenResumeVerifies) {
   // Backfill: a slow copy (--rate) killed at random moments; each child
   // resumes the previous one's run.
   for (int i = 0; i < 8; ++i) {
-    std::vector<std::string> args = {"migrate", "Orders", "--rate", "6000", "--segments",
-                                     "8", "--load", "300"};
+    std::vector<std::string> args = {"migrate",    "Orders", "--rate", "6000",
+                                     "--segments", "8",      "--load", "300"};
     if (i > 0) args.push_back("--resume");
     KillAfter(Spawn(args), 0.3 + static_cast<double>(rng() % 1000) / 1000.0);
     ++kills;
@@ -145,17 +153,22 @@ TEST_F(MigrateCrashTest, KillNineAnywhereThenResumeVerifies) {
     ExpectVerified("after replay kill " + std::to_string(i));
   }
   // Cutover and rollback: die at each step of each flip, with writers on.
-  const char* points[] = {"cutover.held",  "cutover.saved",  "cutover.flipped",
-                          "rollback.held", "rollback.saved", "rollback.flipped"};
+  const char* points[] = {"cutover.held",    "cutover.saved",
+                          "cutover.flipped", "rollback.held",
+                          "rollback.saved",  "rollback.flipped"};
   for (const char* point : points) {
     bool cutover_point = std::string(point).rfind("cutover", 0) == 0;
-    std::vector<std::string> args = {"migrate", "Orders", "--resume", "--load", "300"};
+    std::vector<std::string> args = {"migrate", "Orders", "--resume", "--load",
+                                     "300"};
     if (cutover_point) args.push_back("--cutover");
+    // A killed process leaves its owner file behind: remove it, so that the
+    // file appearing below is the new child's.
+    std::string owner = store_ + "/godwit-runs/Orders/ctl/owner";
+    fs::remove(owner);
     Child c = Spawn(args, point);
     if (!cutover_point) {
       // Let it start, then ask for the rollback through the control channel
       // of the running process: it dies at the point while serving it.
-      std::string owner = store_ + "/godwit-runs/Orders/ctl/owner";
       for (int w = 0; w < 600 && !fs::exists(owner); ++w) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
@@ -165,7 +178,8 @@ TEST_F(MigrateCrashTest, KillNineAnywhereThenResumeVerifies) {
     }
     int st = Wait(c, 180);
     ASSERT_NE(st, -1) << point << " never reached\n" << Log();
-    EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) << point << " status " << st;
+    EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
+        << point << " status " << st;
     ++kills;
     ExpectVerified(std::string("after crash at ") + point);
     // After the last rollback point the source is active again: cut over
