@@ -78,7 +78,7 @@ struct MigrationPlan {
 struct MigrateOptions {
   int segments = 16;
   int threads = 2;
-  double rate = 0;  // items/s for backfill writes; 0 = unlimited
+  double rate = 0;        // items/s for backfill writes; 0 = unlimited
   size_t max_errors = 0;  // item errors tolerated before the run stops
   // Where the journal and the dead-letter file live. Required.
   std::string run_dir;
@@ -90,35 +90,35 @@ struct MigrateOptions {
 };
 
 enum class RunPhase : uint8_t {
-  kBackfill = 1,   // copying; journal capturing
-  kReplay = 2,     // backfill done; replaying and tailing
-  kCutOver = 3,    // destination active; reverse sync running
-  kRolledBack = 4, // source active again; forward replay running
+  kBackfill = 1,    // copying; journal capturing
+  kReplay = 2,      // backfill done; replaying and tailing
+  kCutOver = 3,     // destination active; reverse sync running
+  kRolledBack = 4,  // source active again; forward replay running
   kFinished = 5,
 };
 std::string_view RunPhaseName(RunPhase p);
 
 struct MigrationProgress {
   RunPhase phase = RunPhase::kBackfill;
-  uint64_t scanned = 0;        // source items read by backfill
-  uint64_t written = 0;        // destination items written by backfill
-  uint64_t dropped = 0;        // `up` returned nothing
-  uint64_t errors = 0;         // dead-lettered items
+  uint64_t scanned = 0;  // source items read by backfill
+  uint64_t written = 0;  // destination items written by backfill
+  uint64_t dropped = 0;  // `up` returned nothing
+  uint64_t errors = 0;   // dead-lettered items
   uint64_t estimated_total = 0;
   int segments_done = 0;
   int segments_total = 0;
-  uint64_t captured = 0;       // journal records
-  uint64_t replayed = 0;       // journal records applied
-  uint64_t replay_lag = 0;     // source records not yet applied
-  double items_per_second = 0; // backfill, recent
+  uint64_t captured = 0;        // journal records
+  uint64_t replayed = 0;        // journal records applied
+  uint64_t replay_lag = 0;      // source records not yet applied
+  double items_per_second = 0;  // backfill, recent
   double elapsed_seconds = 0;
 };
 
 struct VerifyReport {
-  uint64_t source_items = 0;       // items of the side mapped
-  uint64_t expected_items = 0;     // images produced by the mapping
+  uint64_t source_items = 0;    // items of the side mapped
+  uint64_t expected_items = 0;  // images produced by the mapping
   uint64_t destination_items = 0;
-  uint64_t differences = 0;        // keys whose expected and actual differ
+  uint64_t differences = 0;  // keys whose expected and actual differ
   // Items of the mapped side whose mapping failed (they are in the run's
   // dead-letter file); they expect nothing, so they are not differences.
   uint64_t unmapped = 0;
@@ -127,8 +127,8 @@ struct VerifyReport {
     std::string expected;  // DynamoDB JSON, or empty if absent
     std::string actual;    // DynamoDB JSON, or empty if absent
   };
-  std::vector<Difference> first;   // at most `max_reported`
-  uint64_t sequence = 0;           // the source stream sequence compared at
+  std::vector<Difference> first;  // at most `max_reported`
+  uint64_t sequence = 0;          // the source stream sequence compared at
   double seconds = 0;
   bool ok() const { return differences == 0 && unmapped == 0; }
 };

@@ -10,10 +10,10 @@
 // once. A StreamReader or Snapshot is used by one thread at a time.
 //
 // Example:
-//   ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenLocalStore({.path = dir}));
-//   RETURN_IF_ERROR(store->CreateTable("Orders", {.key_schema = schema}));
-//   ASSIGN_OR_RETURN(std::shared_ptr<Table> t, store->GetTable("Orders"));
-//   RETURN_IF_ERROR(t->Put(item).status());
+//   ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenLocalStore({.path =
+//   dir})); RETURN_IF_ERROR(store->CreateTable("Orders", {.key_schema =
+//   schema})); ASSIGN_OR_RETURN(std::shared_ptr<Table> t,
+//   store->GetTable("Orders")); RETURN_IF_ERROR(t->Put(item).status());
 #ifndef GODWIT_STORE_H_
 #define GODWIT_STORE_H_
 
@@ -78,7 +78,9 @@ struct WriteRequest {
   Kind kind = Kind::kPut;
   Item item;  // kPut
   Key key;    // kDelete
-  static WriteRequest Put(Item item) { return {Kind::kPut, std::move(item), {}}; }
+  static WriteRequest Put(Item item) {
+    return {Kind::kPut, std::move(item), {}};
+  }
   static WriteRequest Delete(Key key) {
     return {Kind::kDelete, {}, std::move(key)};
   }
@@ -99,7 +101,16 @@ struct Page {
 
 // Sort-key condition of a Query.
 struct RangeCondition {
-  enum class Op : uint8_t { kNone, kEq, kLt, kLe, kGt, kGe, kBetween, kBeginsWith };
+  enum class Op : uint8_t {
+    kNone,
+    kEq,
+    kLt,
+    kLe,
+    kGt,
+    kGe,
+    kBetween,
+    kBeginsWith
+  };
   Op op = Op::kNone;
   AttributeValue a;  // the value; the lower bound for kBetween
   AttributeValue b;  // the upper bound for kBetween
@@ -140,9 +151,9 @@ struct ChangeRecord {
   uint64_t sequence = 0;
   int64_t time_micros = 0;
   ChangeType type = ChangeType::kInsert;
-  Item keys;                     // the key attributes
-  std::optional<Item> old_image; // absent for kInsert
-  std::optional<Item> new_image; // absent for kRemove
+  Item keys;                      // the key attributes
+  std::optional<Item> old_image;  // absent for kInsert
+  std::optional<Item> new_image;  // absent for kRemove
 };
 
 struct StreamPosition {

@@ -7,11 +7,10 @@
 #ifndef GODWIT_CLI_CLI_H_
 #define GODWIT_CLI_CLI_H_
 
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <memory>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "godwit/status.h"
 
@@ -25,7 +24,7 @@ namespace godwit::cli {
 struct GlobalOptions {
   std::string store_path;  // empty: godwit.toml's, else ./.godwit/data
   std::string config_path = "godwit.toml";
-  bool json = false;       // machine-readable output
+  bool json = false;  // machine-readable output
 };
 
 struct Context {
@@ -36,9 +35,14 @@ struct Context {
 
 // Command groups. Each adds its subcommands to `app`.
 using RegisterFn = void (*)(CLI::App& app, Context& ctx);
-void RegisterStoreCommands(CLI::App& app, Context& ctx);  // table, put, get, delete, scan, import, export
-void RegisterMigrationCommands(CLI::App& app, Context& ctx);  // init, new, status, dry-run
-void RegisterEngineCommands(CLI::App& app, Context& ctx);  // migrate, verify, cutover, rollback, finish, ctl, load, demo
+void RegisterStoreCommands(
+    CLI::App& app,
+    Context& ctx);  // table, put, get, delete, scan, import, export
+void RegisterMigrationCommands(CLI::App& app,
+                               Context& ctx);  // init, new, status, dry-run
+void RegisterEngineCommands(CLI::App& app,
+                            Context& ctx);  // migrate, verify, cutover,
+                                            // rollback, finish, ctl, load, demo
 void RegisterServeCommands(CLI::App& app, Context& ctx);  // serve
 
 // Entry point for main() and for tests.

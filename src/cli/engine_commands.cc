@@ -453,11 +453,6 @@ Status RunMigrate(const Context& ctx, const MigrateArgs& a) {
     m->Stop();
     return result;
   };
-#define RETURN_IF_ERROR_OR_STOP(expr)           \
-  do {                                          \
-    Status st_ = (expr);                        \
-    if (!st_.ok()) return stop(std::move(st_)); \
-  } while (0)
   auto serve = [&] {
     for (const ControlServer::Request& req : control.Poll()) {
       std::string text;
@@ -487,11 +482,11 @@ Status RunMigrate(const Context& ctx, const MigrateArgs& a) {
     }
     if (a.cutover && cut_over && !load) {
       // Resumed after the flip: bring reverse sync up to date and stop.
-      RETURN_IF_ERROR_OR_STOP(m->WaitCaughtUp());
+      if (Status w = m->WaitCaughtUp(); !w.ok()) return stop(w);
       break;
     }
     if (a.cutover && !cut_over && ph != RunPhase::kBackfill) {
-      RETURN_IF_ERROR_OR_STOP(m->WaitCaughtUp());
+      if (Status w = m->WaitCaughtUp(); !w.ok()) return stop(w);
       Result<VerifyReport> v = m->Verify(10);
       if (!v.ok()) return stop(v.status());
       printer.Break();

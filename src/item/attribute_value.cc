@@ -26,6 +26,8 @@
 
 #include "godwit/item.h"
 
+#include "godwit/json.h"
+
 namespace godwit {
 namespace {
 
@@ -294,43 +296,9 @@ void AppendPathName(std::string_view name, std::string* out) {
     out->append(name);
     return;
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->append("[\"");
-  for (char ch : name) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default:
-        if (c < 0x20) {
-          out->append("\\u00");
-          out->push_back(kHex[c >> 4]);
-          out->push_back(kHex[c & 15]);
-        } else {
-          out->push_back(ch);
-        }
-    }
-  }
-  out->append("\"]");
+  out->push_back('[');
+  AppendJsonQuoted(name, out);
+  out->push_back(']');
 }
 
 std::string NamePath(std::string_view name) {

@@ -186,8 +186,10 @@ class MigrationImpl : public Migration {
   // --- loops
   void CaptureLoop();
   void BackfillWorker();
-  void ReplayLoop();
-  void ReverseLoop();
+  // Replay and reverse sync: runs `step` under `mu` while `*on`, until the
+  // run stops; an error stops the run.
+  void SyncLoop(std::mutex* mu, const bool* on, const char* what,
+                Status (MigrationImpl::*step)(ItemMapper*, bool*));
   void KeeperLoop();
 
   // --- steps
@@ -500,8 +502,13 @@ Status MigrationImpl::OpenTables() {
 void MigrationImpl::StartThreads() {
   started_ = Clock::now();
   threads_.emplace_back([this] { CaptureLoop(); });
-  threads_.emplace_back([this] { ReplayLoop(); });
-  threads_.emplace_back([this] { ReverseLoop(); });
+  threads_.emplace_back([this] {
+    SyncLoop(&replay_mu_, &replay_on_, "replay", &MigrationImpl::ReplayStep);
+  });
+  threads_.emplace_back([this] {
+    SyncLoop(&reverse_mu_, &reverse_on_, "reverse sync",
+             &MigrationImpl::ReverseStep);
+  });
   threads_.emplace_back([this] { KeeperLoop(); });
   bool backfill;
   {
@@ -994,17 +1001,19 @@ Status MigrationImpl::ApplyRecords(ItemMapper* mapper, bool up,
 
 // ---------------------------------------------------------------- replay
 
-void MigrationImpl::ReplayLoop() {
+void MigrationImpl::SyncLoop(std::mutex* mu, const bool* on, const char* what,
+                             Status (MigrationImpl::*step)(ItemMapper*,
+                                                           bool*)) {
   Result<std::unique_ptr<ItemMapper>> mapper = mappers_->NewMapper();
   if (!mapper.ok()) return Fail(mapper.status());
   while (!stop_.load()) {
     bool idle = true;
     Status s;
     {
-      std::lock_guard lock(replay_mu_);
-      if (replay_on_ && !paused_.load()) s = ReplayStep(mapper->get(), &idle);
+      std::lock_guard lock(*mu);
+      if (*on && !paused_.load()) s = (this->*step)(mapper->get(), &idle);
     }
-    if (!s.ok()) return Fail(s.WithContext("replay"));
+    if (!s.ok()) return Fail(s.WithContext(what));
     if (idle) std::this_thread::sleep_for(kIdleWait);
   }
 }
@@ -1046,21 +1055,6 @@ Status MigrationImpl::ReplayStep(ItemMapper* mapper, bool* idle) {
 }
 
 // ---------------------------------------------------------------- reverse
-
-void MigrationImpl::ReverseLoop() {
-  Result<std::unique_ptr<ItemMapper>> mapper = mappers_->NewMapper();
-  if (!mapper.ok()) return Fail(mapper.status());
-  while (!stop_.load()) {
-    bool idle = true;
-    Status s;
-    {
-      std::lock_guard lock(reverse_mu_);
-      if (reverse_on_ && !paused_.load()) s = ReverseStep(mapper->get(), &idle);
-    }
-    if (!s.ok()) return Fail(s.WithContext("reverse sync"));
-    if (idle) std::this_thread::sleep_for(kIdleWait);
-  }
-}
 
 // REQUIRES: reverse_mu_ held.
 Status MigrationImpl::ReverseStep(ItemMapper* mapper, bool* idle) {

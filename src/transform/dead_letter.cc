@@ -51,37 +51,6 @@ void TransformStats::Add(const ItemOutcome& outcome) {
 
 namespace {
 
-void AppendJsonString(std::string_view s, std::string* out) {
-  out->push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out->append(buf);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out->push_back('"');
-}
 
 void AppendKeyValue(const AttributeValue& v, std::string* out) {
   switch (v.type()) {
@@ -138,17 +107,17 @@ std::string DescribeItemKey(const Item& item, const KeySchema& key_schema) {
 std::string DeadLetterLine(const Item& source, const KeySchema& key_schema,
                            const ItemOutcome& outcome) {
   std::string line = "{\"migration\":";
-  AppendJsonString(outcome.migration, &line);
+  AppendJsonQuoted(outcome.migration, &line);
   line += ",\"kind\":";
-  AppendJsonString(ItemOutcomeKindName(outcome.kind), &line);
+  AppendJsonQuoted(ItemOutcomeKindName(outcome.kind), &line);
   line += ",\"reason\":";
-  AppendJsonString(outcome.reason, &line);
+  AppendJsonQuoted(outcome.reason, &line);
   line += ",\"key\":";
   WriteItemJson(KeyAttributes(source, key_schema), &line);
   line += ",\"item\":";
   WriteItemJson(source, &line);
   line += ",\"traceback\":";
-  AppendJsonString(outcome.traceback, &line);
+  AppendJsonQuoted(outcome.traceback, &line);
   line += "}";
   return line;
 }
