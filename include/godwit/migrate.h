@@ -84,9 +84,11 @@ struct MigrateOptions {
   std::string run_dir;
   // Called about once a second from an engine thread.
   std::function<void(const struct MigrationProgress&)> on_progress;
-  // Called by Finish() before the run is marked finished: records the
-  // applied migrations in the ledger.
-  std::function<Status(const struct MigrationPlan&)> on_finish;
+  // Called by Finish() before the run is marked finished, with the run's
+  // final progress: records the applied migrations in the ledger.
+  std::function<Status(const struct MigrationPlan&,
+                       const struct MigrationProgress&)>
+      on_finish;
 };
 
 enum class RunPhase : uint8_t {

@@ -191,26 +191,26 @@ MigrateOptions BaseOptions(const Session& s, const std::string& table) {
 }
 
 // Records the run's migrations in the ledger (MigrateOptions::on_finish).
-std::function<Status(const MigrationPlan&)> LedgerRecorder(
-    Store* store, const std::function<MigrationProgress()>& progress) {
-  return [store, progress](const MigrationPlan& plan) -> Status {
-    MigrationProgress p = progress();
-    for (const PlannedMigration& m : plan.migrations) {
-      control::LedgerEntry e;
-      e.table = plan.logical_table;
-      e.number = m.number;
-      e.name = m.name;
-      e.sha256 = m.sha256;
-      e.applied_micros = NowMicros();
-      e.run_id = plan.run_id;
-      e.items_read = p.scanned;
-      e.items_written = p.written;
-      e.items_dropped = p.dropped;
-      e.items_failed = p.errors;
-      RETURN_IF_ERROR(control::RecordMigration(store, e));
-    }
-    return Status::OK();
-  };
+std::function<Status(const MigrationPlan&, const MigrationProgress&)>
+LedgerRecorder(Store* store) {
+  return
+      [store](const MigrationPlan& plan, const MigrationProgress& p) -> Status {
+        for (const PlannedMigration& m : plan.migrations) {
+          control::LedgerEntry e;
+          e.table = plan.logical_table;
+          e.number = m.number;
+          e.name = m.name;
+          e.sha256 = m.sha256;
+          e.applied_micros = NowMicros();
+          e.run_id = plan.run_id;
+          e.items_read = p.scanned;
+          e.items_written = p.written;
+          e.items_dropped = p.dropped;
+          e.items_failed = p.errors;
+          RETURN_IF_ERROR(control::RecordMigration(store, e));
+        }
+        return Status::OK();
+      };
 }
 
 // --------------------------------------------------------------- reports
@@ -418,13 +418,10 @@ Status RunMigrate(const Context& ctx, const MigrateArgs& a) {
   o.rate = a.rate;
   o.max_errors = a.max_errors;
   o.on_progress = [&printer](const MigrationProgress& p) { printer.Print(p); };
-  Migration* live = nullptr;
-  o.on_finish =
-      LedgerRecorder(s.store.get(), [&live] { return live->progress(); });
+  o.on_finish = LedgerRecorder(s.store.get());
   ASSIGN_OR_RETURN(std::unique_ptr<Migration> m,
                    Migration::Open(s.router.get(), s.store.get(),
                                    r.mappers.get(), r.plan, o));
-  live = m.get();
   ASSIGN_OR_RETURN(ControlServer control, ControlServer::Open(o.run_dir));
 
   std::unique_ptr<migrate::LoadGenerator> load;
@@ -563,13 +560,10 @@ Status RunControl(const Context& ctx, const std::string& table,
       return Status::FailedPrecondition("no run of " + table + " in progress");
     }
     MigrateOptions o = BaseOptions(s, table);
-    Migration* live = nullptr;
-    o.on_finish =
-        LedgerRecorder(s.store.get(), [&live] { return live->progress(); });
+    o.on_finish = LedgerRecorder(s.store.get());
     ASSIGN_OR_RETURN(std::unique_ptr<Migration> m,
                      Migration::Open(s.router.get(), s.store.get(),
                                      r.mappers.get(), r.plan, o));
-    live = m.get();
     code = RunCommand(*m, command, ctx.global.json, &text);
     m->Stop();
   }
@@ -820,7 +814,6 @@ Status RunDemo(const Context& ctx, const DemoArgs& a) {
   mo.run_dir = RunDir(dctx.global.store_path, "Orders");
   mo.threads = a.threads;
   mo.segments = 16;
-  mo.on_finish = [&](const MigrationPlan&) { return Status::OK(); };
   ASSIGN_OR_RETURN(
       std::unique_ptr<Migration> m,
       Migration::Open(router.get(), store.get(), &mappers, plan, mo));

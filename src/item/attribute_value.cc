@@ -25,7 +25,6 @@
 #include <vector>
 
 #include "godwit/item.h"
-
 #include "godwit/json.h"
 
 namespace godwit {

@@ -1583,7 +1583,7 @@ Status MigrationImpl::Finish() {
     std::lock_guard lr(reverse_mu_);
     reverse_on_ = false;
   }
-  if (opts_.on_finish) RETURN_IF_ERROR(opts_.on_finish(plan_));
+  if (opts_.on_finish) RETURN_IF_ERROR(opts_.on_finish(plan_, progress()));
   {
     std::lock_guard lock(mu_);
     state_.phase = RunPhase::kFinished;

@@ -51,7 +51,6 @@ void TransformStats::Add(const ItemOutcome& outcome) {
 
 namespace {
 
-
 void AppendKeyValue(const AttributeValue& v, std::string* out) {
   switch (v.type()) {
     case AttrType::kS:
