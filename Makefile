@@ -1,8 +1,10 @@
 # godwit: the two commands of the README, and a few more.
 #   make demo   build (release) and run the demo on the embedded store
 #   make test   build with ASan+UBSan and run every test (ctest)
-#   make bench  build (release) and run the benchmarks
+#   make bench  build (release) and run the benchmarks: the micro benchmarks,
+#               then the end-to-end migration of BENCH_ITEMS ~1 KB items
 JOBS ?= $(shell nproc)
+BENCH_ITEMS ?= 1000000
 
 .PHONY: all bootstrap release debug demo test bench format clean
 
@@ -27,6 +29,7 @@ test: debug
 
 bench: release
 	scripts/bench
+	scripts/bench-engine $(BENCH_ITEMS) 1 2
 
 format:
 	@find include src tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i

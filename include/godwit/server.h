@@ -33,6 +33,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -51,9 +52,16 @@ struct HttpResult {
   std::string body;  // JSON
 };
 
+// The X-Amz-Target prefix of godwit's own operations (migrations hosted by
+// the server: StartMigration, MigrationCommand; see docs/server.md).
+inline constexpr std::string_view kAdminTargetPrefix = "GodwitAdmin_20261121.";
+
 struct HandlerOptions {
   // Reported in ARNs and stream records.
   std::string region = "ddblocal";
+  // Serves targets under kAdminTargetPrefix, given the operation name after
+  // the prefix and the body. Unset: they are unknown operations.
+  std::function<HttpResult(std::string_view op, std::string_view body)> admin;
 };
 
 class RequestHandler {

@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "godwit/item.h"
@@ -28,9 +29,46 @@
 
 namespace godwit {
 
+// What a table's stream shows to readers (DynamoDB's StreamViewType). The
+// store keeps whole change records whatever the view type (ChangeRecord has
+// both images); it only persists the setting, so that a server in front of
+// it (godwit serve) shapes its records after a restart as before.
+enum class StreamViewType : uint8_t {
+  kNewAndOldImages = 0,
+  kKeysOnly = 1,
+  kNewImage = 2,
+  kOldImage = 3,
+};
+// "NEW_AND_OLD_IMAGES", "KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE".
+inline std::string_view StreamViewTypeName(StreamViewType v) {
+  switch (v) {
+    case StreamViewType::kKeysOnly:
+      return "KEYS_ONLY";
+    case StreamViewType::kNewImage:
+      return "NEW_IMAGE";
+    case StreamViewType::kOldImage:
+      return "OLD_IMAGE";
+    case StreamViewType::kNewAndOldImages:
+      break;
+  }
+  return "NEW_AND_OLD_IMAGES";
+}
+// nullopt for any other name.
+inline std::optional<StreamViewType> StreamViewTypeFromName(
+    std::string_view name) {
+  if (name == "NEW_AND_OLD_IMAGES") return StreamViewType::kNewAndOldImages;
+  if (name == "KEYS_ONLY") return StreamViewType::kKeysOnly;
+  if (name == "NEW_IMAGE") return StreamViewType::kNewImage;
+  if (name == "OLD_IMAGE") return StreamViewType::kOldImage;
+  return std::nullopt;
+}
+
 struct TableOptions {
   KeySchema key_schema;
   bool stream_enabled = true;
+  // Kept with the table (see StreamViewType); meaningful when the stream is
+  // on, and kept while it is off.
+  StreamViewType stream_view_type = StreamViewType::kNewAndOldImages;
 };
 
 struct TableDescription {
@@ -46,6 +84,9 @@ struct TableDescription {
   // The oldest change record still readable (latest_sequence + 1 if none):
   // retention and stream re-enabling move it forward.
   uint64_t stream_first_sequence = 0;
+  // As last set by CreateTable or UpdateStreamSpecification
+  // (kNewAndOldImages for tables made before the store kept it).
+  StreamViewType stream_view_type = StreamViewType::kNewAndOldImages;
 };
 
 // A registered stream consumer: records after `position` are kept by
@@ -97,6 +138,10 @@ struct BatchWriteResult {
 struct Page {
   std::vector<Item> items;
   std::string next_page_token;
+  // The key the next page continues after (DynamoDB's LastEvaluatedKey),
+  // when next_page_token is set. A backend may leave it unset; then it is
+  // the key of the last item of `items`.
+  std::optional<Key> last_evaluated_key;
 };
 
 // Sort-key condition of a Query.
@@ -122,6 +167,13 @@ struct QueryOptions {
   bool forward = true;  // ascending sort key
   size_t limit = 1000;  // items per page, >= 1
   std::string page_token;
+  // DynamoDB's ExclusiveStartKey: continue just after this key (in the
+  // query's direction), as if it had been the last item of a page; it need
+  // not exist, but must be of the queried partition (else InvalidArgument).
+  // Set at most one of page_token and exclusive_start_key. Options are
+  // passed through unchanged by wrapping stores, so any backend that
+  // implements it serves key-based paging (godwit serve uses it).
+  std::optional<Key> exclusive_start_key;
 };
 
 class Snapshot;
@@ -131,6 +183,8 @@ struct ScanOptions {
   int total_segments = 1;  // 1 .. 1,000,000
   size_t limit = 1000;     // items per page, >= 1
   std::string page_token;
+  // As QueryOptions::exclusive_start_key; the key must be of this segment.
+  std::optional<Key> exclusive_start_key;
   // If set, read as of the snapshot (which must come from the same table).
   const Snapshot* snapshot = nullptr;
 };
@@ -250,6 +304,18 @@ class Store {
   // Turning it off keeps the records but OpenStream fails until it is on.
   // Errors: NotFound; Unimplemented where the backend cannot.
   virtual Status UpdateStream(const std::string& name, bool enabled);
+  // UpdateStream, and sets the stream view type when `enabled` (turning a
+  // stream off keeps the type it had). The default implementation accepts
+  // only kNewAndOldImages when enabling (it cannot keep anything else).
+  // Errors: as UpdateStream; Unimplemented.
+  virtual Status UpdateStreamSpecification(const std::string& name,
+                                           bool enabled,
+                                           StreamViewType view_type) {
+    if (enabled && view_type != StreamViewType::kNewAndOldImages) {
+      return Status::Unimplemented("this store cannot keep a stream view type");
+    }
+    return UpdateStream(name, enabled);
+  }
 };
 
 }  // namespace godwit

@@ -27,6 +27,9 @@ int Main(int argc, char** argv) {
   app.add_option("--config", ctx.global.config_path, "settings file")
       ->capture_default_str();
   app.add_flag("--json", ctx.global.json, "print a JSON report for scripts");
+  app.add_option("--server", ctx.global.server_url,
+                 "URL of a `godwit serve` that hosts the migration: migrate, "
+                 "verify, cutover, rollback, finish and ctl run there");
   for (RegisterFn fn : kGroups) fn(app, ctx);
 
   try {

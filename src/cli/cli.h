@@ -25,6 +25,9 @@ struct GlobalOptions {
   std::string store_path;  // empty: godwit.toml's, else ./.godwit/data
   std::string config_path = "godwit.toml";
   bool json = false;  // machine-readable output
+  // Set: migration commands go to the `godwit serve` at this URL, which
+  // hosts the migration (cli/migration_host.h).
+  std::string server_url;
 };
 
 struct Context {

@@ -220,6 +220,16 @@ Result<Config> LoadConfig(const std::string& path) {
     };
     if (full == "store.kind") {
       ASSIGN_OR_RETURN(cfg.store_kind, want_string());
+      if (cfg.store_kind != "local" && cfg.store_kind != "dynamodb") {
+        return p.Error("store.kind must be \"local\" or \"dynamodb\", not \"" +
+                       cfg.store_kind + "\"");
+      }
+    } else if (full == "store.endpoint") {
+      ASSIGN_OR_RETURN(cfg.store_endpoint, want_string());
+    } else if (full == "store.region") {
+      ASSIGN_OR_RETURN(cfg.store_region, want_string());
+    } else if (full == "store.profile") {
+      ASSIGN_OR_RETURN(cfg.store_profile, want_string());
     } else if (full == "store.path") {
       ASSIGN_OR_RETURN(std::string sp, want_string());
       if (sp.empty()) return p.Error("store.path is empty");
@@ -243,16 +253,32 @@ Result<Config> LoadConfigOrDefault(const GlobalOptions& options) {
   return cfg.status();
 }
 
-Result<std::string> ResolveStorePath(const GlobalOptions& options) {
-  if (!options.store_path.empty()) return options.store_path;
+Result<StoreTarget> ResolveStore(const GlobalOptions& options) {
   ASSIGN_OR_RETURN(Config cfg, LoadConfigOrDefault(options));
-  if (cfg.store_kind != "local") {
-    return Status::Unimplemented("store kind \"" + cfg.store_kind + "\" in " +
-                                 cfg.source +
-                                 " is not supported (supported: \"local\")");
+  StoreTarget t;
+  const std::string& flag = options.store_path;
+  bool url = flag.rfind("http://", 0) == 0 || flag.rfind("https://", 0) == 0;
+  if (!flag.empty() && !url && flag != "dynamodb") {
+    t.path = flag;  // a directory: the embedded store
+    return t;
   }
-  if (!cfg.store_path.empty()) return cfg.store_path;
-  return std::string("./.godwit/data");
+  if (flag.empty() && cfg.store_kind == "local") {
+    t.path = cfg.store_path.empty() ? "./.godwit/data" : cfg.store_path;
+    return t;
+  }
+  t.remote = true;
+  t.endpoint = url ? flag : cfg.store_endpoint;
+  t.region = cfg.store_region;
+  t.profile = cfg.store_profile;
+  t.path = cfg.store_kind == "dynamodb" && !cfg.store_path.empty()
+               ? cfg.store_path
+               : "./.godwit/remote";
+  return t;
+}
+
+Result<std::string> ResolveStorePath(const GlobalOptions& options) {
+  ASSIGN_OR_RETURN(StoreTarget t, ResolveStore(options));
+  return t.path;
 }
 
 }  // namespace godwit::cli

@@ -13,8 +13,13 @@
 //   integer  := ["+" | "-"] digit+ ("_" digit+)*
 //   comment  := "#" anything
 // Known settings (anything else is an error naming its line):
-//   [store]       kind = "local"         (the only kind so far)
-//                 path = "..."           relative to the file's directory
+//   [store]       kind = "local" | "dynamodb"
+//                 path = "..."           relative to the file's directory;
+//                                        for "dynamodb" where runs keep
+//                                        their local files (journal, ...)
+//                 endpoint = "http://..."  (dynamodb; default: AWS's)
+//                 region = "eu-west-1"     (dynamodb; default: AWS_REGION...)
+//                 profile = "name"         (dynamodb; ~/.aws profile)
 //   [migrations]  dir  = "migrations"    relative to the file's directory
 //
 // Example godwit.toml (what `godwit init` writes):
@@ -35,7 +40,8 @@
 namespace godwit::cli {
 
 struct Config {
-  std::string store_kind = "local";
+  std::string store_kind = "local";  // or "dynamodb"
+  std::string store_endpoint, store_region, store_profile;
   // As written in the file (empty if absent) and resolved against the
   // file's directory.
   std::string store_path;
@@ -53,9 +59,22 @@ Result<Config> LoadConfig(const std::string& path);
 // the defaults (a missing godwit.toml is not an error).
 Result<Config> LoadConfigOrDefault(const GlobalOptions& options);
 
-// The store directory: --store, else godwit.toml's [store] path, else
-// ./.godwit/data. Errors: those of LoadConfig; Unimplemented for a store
-// kind other than "local".
+// Which store the commands use. --store takes a directory (the embedded
+// store), "dynamodb" (AWS; endpoint, region and credentials from the
+// environment and ~/.aws, docs/remote.md) or an http(s):// endpoint of
+// anything speaking the DynamoDB API (godwit serve, moto, Alternator);
+// without it, godwit.toml's [store], else ./.godwit/data.
+struct StoreTarget {
+  bool remote = false;
+  // Local: the store directory. Remote: where runs keep their local files
+  // (journal, dead letters, control files): [store] path, else
+  // ./.godwit/remote.
+  std::string path;
+  std::string endpoint, region, profile;  // remote; empty: resolved later
+};
+// Errors: those of LoadConfig; InvalidArgument for an unknown store kind.
+Result<StoreTarget> ResolveStore(const GlobalOptions& options);
+// ResolveStore(options).path.
 Result<std::string> ResolveStorePath(const GlobalOptions& options);
 
 }  // namespace godwit::cli

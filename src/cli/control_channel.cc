@@ -94,6 +94,15 @@ std::optional<int> ControlOwner(const std::string& run_dir) {
   if (!fs::exists(owner, ec)) return std::nullopt;
   int pid = std::atoi(ReadAll(owner).c_str());
   if (pid <= 0 || kill(pid, 0) != 0) return std::nullopt;
+  // A killed process that its parent has not reaped yet still answers
+  // kill(0), but it is a zombie ("Z" after the command name in
+  // /proc/PID/stat) and will never answer.
+  std::string stat = ReadAll("/proc/" + std::to_string(pid) + "/stat");
+  size_t paren = stat.rfind(')');
+  if (paren != std::string::npos && paren + 2 < stat.size() &&
+      stat[paren + 2] == 'Z') {
+    return std::nullopt;
+  }
   return pid;
 }
 

@@ -7,6 +7,7 @@
 // process when it runs, and otherwise open the store and resume the run
 // themselves.
 #include <signal.h>
+#include <simdjson.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,6 +23,8 @@
 #include "cli/cli.h"
 #include "cli/config.h"
 #include "cli/control_channel.h"
+#include "cli/migration_host.h"
+#include "cli/run_common.h"
 #include "control/control_table.h"
 #include "control/ledger.h"
 #include "godwit/item_file.h"
@@ -52,197 +55,17 @@ void InstallSignalHandlers() {
   sigaction(SIGTERM, &sa, nullptr);
 }
 
-int64_t NowMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string Thousands(uint64_t v) {
-  std::string s = std::to_string(v);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(i, ",");
-  return s;
-}
-
-std::string Duration(double seconds) {
-  if (!std::isfinite(seconds) || seconds < 0) return "-";
-  int s = static_cast<int>(seconds + 0.5);
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%d:%02d:%02d", s / 3600, s / 60 % 60,
-                s % 60);
-  return buf;
-}
-
-std::string RunDir(const std::string& store_path, const std::string& table) {
-  return store_path + "/godwit-runs/" + table;
-}
-
-// --------------------------------------------------------------- session
-
-struct Session {
-  std::string store_path;
-  Config config;
-  std::unique_ptr<Store> store;
-  std::unique_ptr<Router> router;
-};
-
-Result<Session> OpenSession(const Context& ctx, bool create) {
-  Session s;
-  ASSIGN_OR_RETURN(s.config, LoadConfigOrDefault(ctx.global));
-  ASSIGN_OR_RETURN(s.store_path, ResolveStorePath(ctx.global));
-  LocalStoreOptions o;
-  o.path = s.store_path;
-  o.create_if_missing = create;
-  ASSIGN_OR_RETURN(s.store, OpenLocalStore(o));
-  ASSIGN_OR_RETURN(s.router, NewRouter(s.store.get()));
-  return s;
-}
-
-// The transform of a run: for a run in progress, the migrations it
-// recorded (their files must be unchanged); else the pending migrations.
-struct RunSetup {
-  std::shared_ptr<const Transform> transform;
-  std::unique_ptr<LuaMapperFactory> mappers;
-  MigrationPlan plan;
-  bool resuming = false;
-};
-
-Result<RunSetup> PrepareRun(Session& s, const std::string& table) {
-  RunSetup r;
-  ASSIGN_OR_RETURN(std::optional<migrate::RunState> state,
-                   migrate::LoadRunState(s.store.get(), table));
-  std::vector<MigrationFile> files;
-  std::string source;
-  if (state && state->phase != RunPhase::kFinished) {
-    r.resuming = true;
-    ASSIGN_OR_RETURN(std::vector<MigrationFile> all,
-                     ListMigrations(s.config.migrations_dir, table));
-    for (const PlannedMigration& pm : state->migrations) {
-      auto it = std::find_if(
-          all.begin(), all.end(),
-          [&](const MigrationFile& f) { return f.number == pm.number; });
-      if (it == all.end()) {
-        return Status::FailedPrecondition(
-            "the run of " + table + " applies migration " +
-            std::to_string(pm.number) + "_" + pm.name +
-            ", whose file is gone from " + s.config.migrations_dir + "/" +
-            table);
-      }
-      if (it->sha256 != pm.sha256) {
-        return Status::FailedPrecondition(
-            "migration file " + it->path +
-            " changed since the run started (SHA-256 " +
-            it->sha256.substr(0, 12) + "..., the run has " +
-            pm.sha256.substr(0, 12) + "...); restore it, or roll the run back");
-      }
-      files.push_back(*it);
-    }
-    source = state->source;
-    r.plan.run_id = state->run_id;
-    r.plan.started_micros = state->started_micros;
-  } else {
-    ASSIGN_OR_RETURN(
-        TablePlan tp,
-        LoadTablePlan(s.store.get(), s.config.migrations_dir, table));
-    if (tp.pending.empty()) {
-      return Status::FailedPrecondition("no pending migrations for " + table +
-                                        " in " + s.config.migrations_dir + "/" +
-                                        table);
-    }
-    files = std::move(tp.pending);
-    ASSIGN_OR_RETURN(source, control::ResolveActiveTable(s.store.get(), table));
-    r.plan.started_micros = NowMicros();
-  }
-  ASSIGN_OR_RETURN(TableDescription desc, s.store->DescribeTable(source));
-  TransformOptions topts;
-  topts.source_key_schema = desc.key_schema;
-  topts.run_id = r.plan.run_id;
-  topts.now_micros = r.plan.started_micros;
-  ASSIGN_OR_RETURN(r.transform, Transform::Create(files, topts));
-  r.mappers = std::make_unique<LuaMapperFactory>(r.transform);
-  r.plan.logical_table = table;
-  r.plan.destination_key_schema = r.transform->destination_key_schema();
-  for (const MigrationFile& f : files) {
-    r.plan.migrations.push_back(
-        PlannedMigration{static_cast<int>(f.number), f.name, f.sha256});
-  }
-  return r;
-}
-
-// A transform that is not deterministic is refused before anything is
-// written: run it twice on a sample of the source.
-Status CheckDeterminism(Session& s, RunSetup& r) {
-  ASSIGN_OR_RETURN(
-      std::string source,
-      control::ResolveActiveTable(s.store.get(), r.plan.logical_table));
-  ASSIGN_OR_RETURN(std::shared_ptr<Table> t, s.store->GetTable(source));
-  ScanOptions so;
-  so.limit = 64;
-  ASSIGN_OR_RETURN(Page page, t->Scan(so));
-  ASSIGN_OR_RETURN(std::unique_ptr<TransformWorker> w,
-                   r.transform->NewWorker());
-  return w->CheckDeterminism(page.items);
-}
-
-MigrateOptions BaseOptions(const Session& s, const std::string& table) {
-  MigrateOptions o;
-  o.run_dir = RunDir(s.store_path, table);
-  return o;
-}
-
-// Records the run's migrations in the ledger (MigrateOptions::on_finish).
-std::function<Status(const MigrationPlan&, const MigrationProgress&)>
-LedgerRecorder(Store* store) {
-  return
-      [store](const MigrationPlan& plan, const MigrationProgress& p) -> Status {
-        for (const PlannedMigration& m : plan.migrations) {
-          control::LedgerEntry e;
-          e.table = plan.logical_table;
-          e.number = m.number;
-          e.name = m.name;
-          e.sha256 = m.sha256;
-          e.applied_micros = NowMicros();
-          e.run_id = plan.run_id;
-          e.items_read = p.scanned;
-          e.items_written = p.written;
-          e.items_dropped = p.dropped;
-          e.items_failed = p.errors;
-          RETURN_IF_ERROR(control::RecordMigration(store, e));
-        }
-        return Status::OK();
-      };
-}
-
-// --------------------------------------------------------------- reports
-
-std::string ProgressLine(const MigrationProgress& p) {
-  std::ostringstream o;
-  o << RunPhaseName(p.phase);
-  if (p.phase == RunPhase::kBackfill) {
-    o << "  " << Thousands(p.scanned);
-    if (p.estimated_total > 0) o << "/" << Thousands(p.estimated_total);
-    o << " items  " << Thousands(static_cast<uint64_t>(p.items_per_second))
-      << " items/s  segments " << p.segments_done << "/" << p.segments_total;
-    if (p.items_per_second > 0 && p.estimated_total > p.scanned) {
-      o << "  ETA "
-        << Duration(static_cast<double>(p.estimated_total - p.scanned) /
-                    p.items_per_second);
-    }
-  } else {
-    o << "  copied " << Thousands(p.written) << "  replayed "
-      << Thousands(p.replayed);
-  }
-  o << "  lag " << Thousands(p.replay_lag);
-  if (p.errors > 0) o << "  errors " << Thousands(p.errors);
-  if (p.dropped > 0) o << "  dropped " << Thousands(p.dropped);
-  return o.str();
-}
-
+// Progress on stderr: a line rewritten in place on a terminal, a line every
+// 5 s otherwise, and with --json one JSON object per line every second
+// (stdout keeps the results: verify and flip reports).
 class ProgressPrinter {
  public:
-  explicit ProgressPrinter(bool quiet) : tty_(isatty(2) != 0), quiet_(quiet) {}
+  explicit ProgressPrinter(bool json) : tty_(isatty(2) != 0), json_(json) {}
   void Print(const MigrationProgress& p) {
-    if (quiet_) return;
+    if (json_) {
+      std::fprintf(stderr, "%s\n", ProgressJson(p).c_str());
+      return;
+    }
     std::string line = ProgressLine(p);
     if (tty_) {
       std::fprintf(stderr, "\r\033[K%s", line.c_str());
@@ -259,128 +82,10 @@ class ProgressPrinter {
 
  private:
   bool tty_;
-  bool quiet_;
+  bool json_;
   bool dirty_ = false;
   Clock::time_point last_{};
 };
-
-std::string VerifyText(const VerifyReport& r) {
-  std::ostringstream o;
-  o << "verify: " << (r.ok() ? "OK" : "DIFFERENCES") << " at sequence "
-    << r.sequence << ": " << Thousands(r.source_items) << " items mapped to "
-    << Thousands(r.expected_items) << ", destination holds "
-    << Thousands(r.destination_items) << ", " << Thousands(r.differences)
-    << " differences";
-  if (r.unmapped > 0)
-    o << ", " << Thousands(r.unmapped) << " items not mapped (dead letters)";
-  o << " (" << std::fixed;
-  o.precision(1);
-  o << r.seconds << " s)\n";
-  for (const auto& d : r.first) {
-    o << "  key " << d.key << "\n    expected "
-      << (d.expected.empty() ? "(absent)" : d.expected) << "\n    actual   "
-      << (d.actual.empty() ? "(absent)" : d.actual) << "\n";
-  }
-  return o.str();
-}
-
-std::string VerifyJson(const VerifyReport& r) {
-  std::ostringstream o;
-  o << "{\"ok\":" << (r.ok() ? "true" : "false")
-    << ",\"sequence\":" << r.sequence << ",\"source_items\":" << r.source_items
-    << ",\"expected_items\":" << r.expected_items
-    << ",\"destination_items\":" << r.destination_items
-    << ",\"differences\":" << r.differences << ",\"unmapped\":" << r.unmapped
-    << ",\"seconds\":" << r.seconds << ",\"first\":[";
-  for (size_t i = 0; i < r.first.size(); ++i) {
-    const auto& d = r.first[i];
-    if (i > 0) o << ",";
-    o << "{\"key\":" << d.key
-      << ",\"expected\":" << (d.expected.empty() ? "null" : d.expected)
-      << ",\"actual\":" << (d.actual.empty() ? "null" : d.actual) << "}";
-  }
-  o << "]}\n";
-  return o.str();
-}
-
-std::string FlipText(const char* what, const FlipReport& f) {
-  char buf[256];
-  std::snprintf(buf, sizeof(buf), "%s: %s -> %s, longest write pause %.1f ms\n",
-                what, f.from_table.c_str(), f.to_table.c_str(),
-                f.write_pause_ms);
-  return buf;
-}
-
-std::string FlipJson(const char* what, const FlipReport& f) {
-  char buf[512];
-  std::snprintf(
-      buf, sizeof(buf),
-      "{\"action\":\"%s\",\"from\":%s,\"to\":%s,\"write_pause_ms\":%.3f}\n",
-      what, JsonQuoted(f.from_table).c_str(), JsonQuoted(f.to_table).c_str(),
-      f.write_pause_ms);
-  return buf;
-}
-
-// Runs one control command against a live migration; returns the exit code
-// and fills *out with the report.
-int RunCommand(Migration& m, const std::string& command, bool json,
-               std::string* out) {
-  if (command.find(" --json") != std::string::npos)
-    json = true;  // from `ctl --json`
-  std::istringstream in(command);
-  std::string verb;
-  in >> verb;
-  if (verb == "pause" || verb == "resume") {
-    m.Pause(verb == "pause");
-    *out = json ? "{\"paused\":" +
-                      std::string(verb == "pause" ? "true" : "false") + "}\n"
-                : verb + "d\n";
-    return 0;
-  }
-  if (verb == "rate") {
-    double r = -1;
-    in >> r;
-    if (r < 0) {
-      *out = "rate needs a number of items per second (0 = unlimited)\n";
-      return 2;
-    }
-    m.SetRate(r);
-    *out = json ? "{\"rate\":" + std::to_string(r) + "}\n"
-                : "rate set to " + std::to_string(r) + " items/s\n";
-    return 0;
-  }
-  if (verb == "progress") {
-    *out = ProgressLine(m.progress()) + "\n";
-    return 0;
-  }
-  if (verb == "verify") {
-    Result<VerifyReport> r = m.Verify(10);
-    if (!r.ok()) {
-      *out = r.status().ToString() + "\n";
-      return 1;
-    }
-    *out = json ? VerifyJson(*r) : VerifyText(*r);
-    return r->ok() ? 0 : 3;
-  }
-  if (verb == "cutover" || verb == "rollback") {
-    Result<FlipReport> f = verb == "cutover" ? m.Cutover() : m.Rollback();
-    if (!f.ok()) {
-      *out = f.status().ToString() + "\n";
-      return 1;
-    }
-    *out = json ? FlipJson(verb.c_str(), *f) : FlipText(verb.c_str(), *f);
-    return 0;
-  }
-  if (verb == "finish") {
-    Status s = m.Finish();
-    *out = s.ok() ? "finished\n" : s.ToString() + "\n";
-    return s.ok() ? 0 : 1;
-  }
-  *out = "unknown command \"" + verb +
-         "\" (pause, resume, rate N, progress, verify, cutover, rollback, "
-         "finish)\n";
-  return 2;
-}
 
 // --------------------------------------------------------------- migrate
 
@@ -396,9 +101,120 @@ struct MigrateArgs {
   int load_threads = 4;
 };
 
+// ------------------------------------------------- migrations in a server
+
+// POSTs a GodwitAdmin operation to --server; an error answer becomes a
+// Status with the server's message.
+Result<std::string> ServerCall(const Context& ctx, std::string_view op,
+                               const std::string& body, double timeout_s) {
+  ASSIGN_OR_RETURN(auto answer,
+                   AdminRequest(ctx.global.server_url, op, body, timeout_s));
+  if (answer.first == 200) return std::move(answer.second);
+  simdjson::dom::parser parser;
+  simdjson::dom::object err;
+  std::string_view type, message;
+  if (parser.parse(answer.second).get(err) == simdjson::SUCCESS &&
+      err["__type"].get(type) == simdjson::SUCCESS &&
+      err["message"].get(message) == simdjson::SUCCESS) {
+    type = type.substr(type.find('#') + 1);
+    StatusCode code = type == "ResourceNotFoundException"
+                          ? StatusCode::kNotFound
+                          : StatusCode::kFailedPrecondition;
+    return Status(code, std::string(message) + " (" + std::string(type) +
+                            " from " + ctx.global.server_url + ")");
+  }
+  return Status::Unavailable(ctx.global.server_url + " answered HTTP " +
+                             std::to_string(answer.first) + ": " +
+                             answer.second.substr(0, 200));
+}
+
+// Runs a control command in the server; returns the exit code and report.
+Result<std::pair<int, std::string>> ServerCommand(const Context& ctx,
+                                                  const std::string& table,
+                                                  const std::string& command,
+                                                  bool json, double timeout_s) {
+  ASSIGN_OR_RETURN(
+      std::string out,
+      ServerCall(ctx, "MigrationCommand",
+                 "{\"TableName\":" + JsonQuoted(table) +
+                     ",\"Command\":" + JsonQuoted(command) +
+                     ",\"Json\":" + (json ? "true" : "false") + "}",
+                 timeout_s));
+  simdjson::dom::parser parser;
+  simdjson::dom::object obj;
+  int64_t code;
+  std::string_view text;
+  if (parser.parse(out).get(obj) != simdjson::SUCCESS ||
+      obj["ExitCode"].get(code) != simdjson::SUCCESS ||
+      obj["Output"].get(text) != simdjson::SUCCESS) {
+    return Status::Internal("unexpected answer from " + ctx.global.server_url +
+                            ": " + out.substr(0, 200));
+  }
+  return std::make_pair(static_cast<int>(code), std::string(text));
+}
+
+// `godwit --server URL migrate TABLE`: starts (or resumes) the run in the
+// server, follows its progress until it has caught up, and with --cutover
+// verifies and cuts over there. The run stays in the server: this process
+// may stop at any time.
+Status RunMigrateOnServer(const Context& ctx, const MigrateArgs& a) {
+  if (a.load_rate > 0) {
+    return Status::InvalidArgument(
+        "--load runs writers inside this process; with --server, write "
+        "through the server's DynamoDB API instead");
+  }
+  char opts[256];
+  std::snprintf(opts, sizeof(opts),
+                ",\"Segments\":%d,\"Threads\":%d,\"Rate\":%.3f,"
+                "\"MaxErrors\":%zu,\"Resume\":%s}",
+                a.segments, a.threads, a.rate, a.max_errors,
+                a.resume ? "true" : "false");
+  ASSIGN_OR_RETURN(
+      std::string started,
+      ServerCall(ctx, "StartMigration",
+                 "{\"TableName\":" + JsonQuoted(a.table) + opts, 600));
+  std::fprintf(stderr, "%s: %s\n", ctx.global.server_url.c_str(),
+               started.c_str());
+  ProgressPrinter printer(ctx.global.json);
+  while (!g_interrupted.load()) {
+    ASSIGN_OR_RETURN(auto answer,
+                     ServerCommand(ctx, a.table, "progress", true, 60));
+    if (answer.first != 0) return Status::Aborted(answer.second);
+    ASSIGN_OR_RETURN(MigrationProgress p, ProgressFromJson(answer.second));
+    printer.Print(p);
+    if (p.phase != RunPhase::kBackfill && p.replay_lag == 0) break;
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  printer.Break();
+  if (g_interrupted.load()) {
+    std::fprintf(stderr, "detached; the migration goes on in the server\n");
+    return Status::OK();
+  }
+  if (!a.cutover) {
+    std::fprintf(stderr,
+                 "caught up; the server keeps the destination in step: "
+                 "`godwit --server %s cutover %s` switches\n",
+                 ctx.global.server_url.c_str(), a.table.c_str());
+    return Status::OK();
+  }
+  for (const char* step : {"verify", "cutover"}) {
+    ASSIGN_OR_RETURN(auto answer,
+                     ServerCommand(ctx, a.table, step, ctx.global.json, 3600));
+    std::fputs(answer.second.c_str(), answer.first == 0 ? stdout : stderr);
+    if (answer.first == 3) {
+      return Status::FailedPrecondition(
+          "verify found differences; not cutting over");
+    }
+    if (answer.first != 0)
+      return Status::Aborted(std::string(step) + " failed");
+  }
+  return Status::OK();
+}
+
 Status RunMigrate(const Context& ctx, const MigrateArgs& a) {
   InstallSignalHandlers();
-  ASSIGN_OR_RETURN(Session s, OpenSession(ctx, false));
+  if (!ctx.global.server_url.empty()) return RunMigrateOnServer(ctx, a);
+  ASSIGN_OR_RETURN(Session s, OpenSession(ctx));
   ASSIGN_OR_RETURN(RunSetup r, PrepareRun(s, a.table));
   if (a.resume && !r.resuming) {
     return Status::FailedPrecondition("no run of " + a.table + " to resume");
@@ -458,12 +274,28 @@ Status RunMigrate(const Context& ctx, const MigrateArgs& a) {
     }
   };
   bool cut_over = m->phase() == RunPhase::kCutOver;
+  bool backfill_said = m->phase() != RunPhase::kBackfill;
   bool caught_up_said = false;
   while (!g_interrupted.load()) {
     serve();
     if (Status e = m->error(); !e.ok()) return stop(e);
     RunPhase ph = m->phase();
     if (ph == RunPhase::kFinished) break;
+    if (ph != RunPhase::kBackfill && !backfill_said) {
+      backfill_said = true;
+      MigrationProgress p = m->progress();
+      printer.Break();
+      if (ctx.global.json) {
+        std::fprintf(stderr, "{\"backfill_done\":%s}\n",
+                     ProgressJson(p).c_str());
+      } else {
+        std::fprintf(stderr,
+                     "backfill done: %s items read, %s written, %.1f s after "
+                     "this process opened the run\n",
+                     Thousands(p.scanned).c_str(), Thousands(p.written).c_str(),
+                     p.elapsed_seconds);
+      }
+    }
     if (ph != RunPhase::kBackfill && !caught_up_said &&
         m->progress().replay_lag == 0) {
       caught_up_said = true;
@@ -522,13 +354,22 @@ Status RunMigrate(const Context& ctx, const MigrateArgs& a) {
 // the store, resumes the run and does it here.
 Status RunControl(const Context& ctx, const std::string& table,
                   const std::string& command, double timeout_s) {
+  if (!ctx.global.server_url.empty()) {
+    ASSIGN_OR_RETURN(auto answer, ServerCommand(ctx, table, command,
+                                                ctx.global.json, timeout_s));
+    std::fputs(answer.second.c_str(),
+               answer.first == 0 || answer.first == 3 ? stdout : stderr);
+    if (answer.first == 3) return Status::Aborted("verify found differences");
+    if (answer.first != 0) return Status::Aborted(command + " failed");
+    return Status::OK();
+  }
   ASSIGN_OR_RETURN(std::string store_path, ResolveStorePath(ctx.global));
   std::string run_dir = RunDir(store_path, table);
   std::string text;
   int code;
   Result<Session> session = Status::Unavailable("not opened");
   if (!ControlOwner(run_dir)) {
-    session = OpenSession(ctx, false);
+    session = OpenSession(ctx);
     // The store is locked by a `migrate` that is still starting: wait for it
     // to serve its control channel.
     for (int i = 0; i < 200 && !session.ok() &&
@@ -580,6 +421,13 @@ struct FinishArgs {
 };
 
 Status RunFinish(const Context& ctx, const FinishArgs& a) {
+  if (!ctx.global.server_url.empty() &&
+      (!a.export_path.empty() || a.drop_old)) {
+    return Status::FailedPrecondition(
+        "--export and --drop-old need the store: finish in the server "
+        "without them, stop the server, then `godwit export` / `godwit table "
+        "drop` the old table");
+  }
   // Remember the old table before the run ends.
   std::string old_table;
   {
@@ -592,7 +440,7 @@ Status RunFinish(const Context& ctx, const FinishArgs& a) {
     }
   }
   if (!a.export_path.empty() || a.drop_old) {
-    ASSIGN_OR_RETURN(Session s, OpenSession(ctx, false));
+    ASSIGN_OR_RETURN(Session s, OpenSession(ctx));
     ASSIGN_OR_RETURN(std::optional<migrate::RunState> st,
                      migrate::LoadRunState(s.store.get(), a.table));
     if (!st) return Status::FailedPrecondition("no run of " + a.table);
@@ -600,7 +448,7 @@ Status RunFinish(const Context& ctx, const FinishArgs& a) {
   }
   RETURN_IF_ERROR(RunControl(ctx, a.table, "finish", 600));
   if (old_table.empty()) return Status::OK();
-  ASSIGN_OR_RETURN(Session s, OpenSession(ctx, false));
+  ASSIGN_OR_RETURN(Session s, OpenSession(ctx));
   if (!a.export_path.empty()) {
     ASSIGN_OR_RETURN(std::shared_ptr<Table> t, s.store->GetTable(old_table));
     ASSIGN_OR_RETURN(std::unique_ptr<ItemFileWriter> w,
@@ -633,6 +481,7 @@ struct LoadArgs {
   uint64_t hot_keys = 16;
   int threads = 4;
   uint64_t seed_items = 0;
+  size_t item_bytes = 0;
 };
 
 Result<std::array<int, 3>> ParseMix(const std::string& mix) {
@@ -649,7 +498,7 @@ Result<std::array<int, 3>> ParseMix(const std::string& mix) {
 Status RunLoad(const Context& ctx, const LoadArgs& a) {
   InstallSignalHandlers();
   ASSIGN_OR_RETURN(auto mix, ParseMix(a.mix));
-  ASSIGN_OR_RETURN(Session s, OpenSession(ctx, true));
+  ASSIGN_OR_RETURN(Session s, OpenSession(ctx, {.create = true}));
   if (!s.store->DescribeTable(a.table).ok()) {
     TableOptions t;
     t.key_schema = KeySchema{{"pk", AttrType::kS}, std::nullopt};
@@ -664,7 +513,8 @@ Status RunLoad(const Context& ctx, const LoadArgs& a) {
   }
   ASSIGN_OR_RETURN(std::shared_ptr<Table> t, s.store->GetTable(a.table));
   if (a.seed_items > 0) {
-    RETURN_IF_ERROR(migrate::SeedOrders(t.get(), a.seed_items, 2));
+    RETURN_IF_ERROR(
+        migrate::SeedOrders(t.get(), a.seed_items, 2, a.item_bytes));
     std::fprintf(stderr, "seeded %s orders\n", Thousands(a.seed_items).c_str());
   }
   ASSIGN_OR_RETURN(TableDescription d, t->Describe());
@@ -1019,6 +869,10 @@ void RegisterEngineCommands(CLI::App& app, Context& ctx) {
   ld->add_option("--threads", l->threads, "writer threads")
       ->capture_default_str();
   ld->add_option("--seed-items", l->seed_items, "first insert this many orders")
+      ->capture_default_str();
+  ld->add_option("--item-bytes", l->item_bytes,
+                 "pad each seeded order to about this size (0: no padding)")
+      ->check(CLI::Range(size_t{0}, kMaxItemSize))
       ->capture_default_str();
   ld->callback([&ctx, l] { ctx.run = [&ctx, l] { return RunLoad(ctx, *l); }; });
 

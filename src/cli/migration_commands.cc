@@ -21,6 +21,7 @@
 
 #include "cli/cli.h"
 #include "cli/config.h"
+#include "cli/run_common.h"
 #include "control/ledger.h"
 #include "godwit/json.h"
 #include "godwit/local_store.h"
@@ -77,15 +78,8 @@ bool ValidMigrationName(std::string_view s) {
 
 // The store, or null if there is none yet (read-only commands).
 Result<std::unique_ptr<Store>> OpenExistingStore(const Context& ctx) {
-  ASSIGN_OR_RETURN(std::string path, ResolveStorePath(ctx.global));
-  LocalStoreOptions o;
-  o.path = path;
-  o.create_if_missing = false;
-  o.retention_interval_micros = 0;
-  Result<std::unique_ptr<Store>> s = OpenLocalStore(o);
-  if (!s.ok() && s.status().IsNotFound()) {
-    return std::unique_ptr<Store>();
-  }
+  Result<std::unique_ptr<Store>> s = OpenStore(ctx);
+  if (!s.ok() && s.status().IsNotFound()) return std::unique_ptr<Store>();
   return s;
 }
 

@@ -1,6 +1,8 @@
 // godwit serve: the local store over the DynamoDB and DynamoDB Streams HTTP
 // API (see include/godwit/server.h and docs/server.md).
 //
+// It also hosts migrations of the tables it serves (cli/migration_host.h).
+//
 // Signals: SIGINT and SIGTERM are blocked in every thread and taken by
 // sigwait() in the main thread; the server then shuts down gracefully and
 // the store is closed (its destructor flushes and releases the lock).
@@ -13,7 +15,8 @@
 
 #include "cli/cli.h"
 #include "cli/config.h"
-#include "godwit/local_store.h"
+#include "cli/migration_host.h"
+#include "cli/run_common.h"
 #include "godwit/server.h"
 
 namespace godwit::cli {
@@ -31,7 +34,13 @@ struct ServeArgs {
 
 Status RunServe(const Context& ctx, const ServeArgs& a) {
   ASSIGN_OR_RETURN(auto hp, server::ParseListenAddress(a.listen));
-  ASSIGN_OR_RETURN(std::string path, ResolveStorePath(ctx.global));
+  ASSIGN_OR_RETURN(StoreTarget target, ResolveStore(ctx.global));
+  if (target.remote) {
+    return Status::InvalidArgument(
+        "godwit serve serves the embedded store: --store (or [store] in "
+        "godwit.toml) must be a directory, not a remote endpoint");
+  }
+  const std::string& path = target.path;
 
   // Block the signals before any thread starts, so that every thread
   // inherits the mask and only sigwait() below sees them.
@@ -41,10 +50,12 @@ Status RunServe(const Context& ctx, const ServeArgs& a) {
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 
-  LocalStoreOptions o;
-  o.path = path;
-  o.sync = !a.no_sync;
-  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenLocalStore(o));
+  // Applications address logical table names: the handler serves the
+  // router's store, which resolves them through the pointer and holds their
+  // writes during a cutover of a migration this server hosts.
+  ASSIGN_OR_RETURN(Session session,
+                   OpenSession(ctx, {.create = true, .sync = !a.no_sync}));
+  MigrationHost host(&session, &ctx);
 
   server::ServerOptions so;
   so.host = hp.first;
@@ -52,11 +63,14 @@ Status RunServe(const Context& ctx, const ServeArgs& a) {
   so.threads = a.threads;
   so.max_body_bytes = a.max_body_bytes;
   so.handler.region = a.region;
+  so.handler.admin = [&host](std::string_view op, std::string_view body) {
+    return host.Handle(op, body);
+  };
   if (!a.auth_file.empty()) {
     ASSIGN_OR_RETURN(so.auth, server::LoadAuthFile(a.auth_file));
   }
   ASSIGN_OR_RETURN(std::unique_ptr<server::Server> srv,
-                   server::Server::Start(store.get(), so));
+                   server::Server::Start(session.router->store(), so));
 
   if (so.auth.empty()) {
     std::fprintf(stderr,
@@ -94,7 +108,7 @@ Status RunServe(const Context& ctx, const ServeArgs& a) {
                sig == SIGINT ? "SIGINT" : "SIGTERM");
   srv->Shutdown();
   srv.reset();
-  store.reset();
+  // ~MigrationHost stops the hosted runs (resumable), then the store closes.
   std::fprintf(stderr, "godwit serve: stopped\n");
   return Status::OK();
 }

@@ -18,6 +18,7 @@
 
 #include "cli/cli.h"
 #include "cli/config.h"
+#include "cli/run_common.h"
 #include "control/control_table.h"
 #include "godwit/item_file.h"
 #include "godwit/json.h"
@@ -88,20 +89,6 @@ class Progress {
 
 // ---- store access ----------------------------------------------------------
 
-Result<std::unique_ptr<Store>> OpenStore(const Context& ctx, bool create) {
-  ASSIGN_OR_RETURN(std::string path, ResolveStorePath(ctx.global));
-  LocalStoreOptions o;
-  o.path = path;
-  o.create_if_missing = create;
-  o.retention_interval_micros = 0;  // a short run; retention below
-  Result<std::unique_ptr<Store>> s = OpenLocalStore(o);
-  if (!s.ok() && s.status().IsNotFound()) {
-    return Status::NotFound("no store at " + path +
-                            " (create a table first: godwit table create)");
-  }
-  return s;
-}
-
 // `name` is a logical table name: it resolves through the active-table
 // pointer (after a cutover, "Orders" is "Orders.v2").
 Result<std::shared_ptr<Table>> OpenTable(Store& store,
@@ -171,7 +158,8 @@ Status RunTableCreate(const Context& ctx, const TableArgs& a) {
     opts.key_schema.range = std::move(r);
   }
   opts.stream_enabled = !a.no_stream;
-  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx, true));
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
+                   OpenStore(ctx, {.create = true}));
   RETURN_IF_ERROR(store->CreateTable(a.name, opts));
   if (ctx.global.json) {
     Print(stdout, "{\"created\":" + JsonQuoted(a.name) + ",\"key_schema\":" +
@@ -186,7 +174,7 @@ Status RunTableCreate(const Context& ctx, const TableArgs& a) {
 }
 
 Status RunTableList(const Context& ctx) {
-  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx, false));
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx));
   ASSIGN_OR_RETURN(std::vector<std::string> names, store->ListTables());
   std::string out;
   if (ctx.global.json) {
@@ -204,7 +192,7 @@ Status RunTableList(const Context& ctx) {
 }
 
 Status RunTableDescribe(const Context& ctx, const TableArgs& a) {
-  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx, false));
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx));
   ASSIGN_OR_RETURN(TableDescription d, store->DescribeTable(a.name));
   std::string out;
   if (ctx.global.json) {
@@ -236,7 +224,7 @@ Status RunTableDescribe(const Context& ctx, const TableArgs& a) {
 }
 
 Status RunTableDrop(const Context& ctx, const TableArgs& a) {
-  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx, false));
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx));
   RETURN_IF_ERROR(store->DropTable(a.name));
   Print(stdout, ctx.global.json ? "{\"dropped\":" + JsonQuoted(a.name) + "}\n"
                                 : "dropped table " + a.name + "\n");
@@ -252,7 +240,7 @@ struct ItemArgs {
 
 Status RunPut(const Context& ctx, const ItemArgs& a) {
   ASSIGN_OR_RETURN(Item item, ParseItemArg(a.json));
-  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx, false));
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx));
   ASSIGN_OR_RETURN(std::shared_ptr<Table> t, OpenTable(*store, a.table));
   ASSIGN_OR_RETURN(std::optional<Item> old, t->Put(item));
   if (ctx.global.json) {
@@ -268,7 +256,7 @@ Status RunPut(const Context& ctx, const ItemArgs& a) {
 }
 
 Status RunGet(const Context& ctx, const ItemArgs& a) {
-  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx, false));
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx));
   ASSIGN_OR_RETURN(std::shared_ptr<Table> t, OpenTable(*store, a.table));
   ASSIGN_OR_RETURN(Key key, ParseKeyArg(a.json, t->key_schema()));
   ASSIGN_OR_RETURN(std::optional<Item> item, t->Get(key));
@@ -286,7 +274,7 @@ Status RunGet(const Context& ctx, const ItemArgs& a) {
 }
 
 Status RunDelete(const Context& ctx, const ItemArgs& a) {
-  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx, false));
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx));
   ASSIGN_OR_RETURN(std::shared_ptr<Table> t, OpenTable(*store, a.table));
   ASSIGN_OR_RETURN(Key key, ParseKeyArg(a.json, t->key_schema()));
   ASSIGN_OR_RETURN(std::optional<Item> old, t->Delete(key));
@@ -310,7 +298,7 @@ struct ScanArgs {
 };
 
 Status RunScan(const Context& ctx, const ScanArgs& a) {
-  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx, false));
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx));
   ASSIGN_OR_RETURN(std::shared_ptr<Table> t, OpenTable(*store, a.table));
   ScanOptions so;
   so.segment = a.segment;
@@ -366,7 +354,7 @@ Status WriteBatchWithRetry(Table& t, std::vector<WriteRequest>* pending,
 }
 
 Status RunImport(const Context& ctx, const FileArgs& a) {
-  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx, false));
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx));
   ASSIGN_OR_RETURN(std::shared_ptr<Table> t, OpenTable(*store, a.table));
   ASSIGN_OR_RETURN(std::unique_ptr<ItemFileReader> in,
                    ItemFileReader::Open(a.file));
@@ -453,14 +441,24 @@ Status RunImport(const Context& ctx, const FileArgs& a) {
 }
 
 Status RunExport(const Context& ctx, const FileArgs& a) {
-  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx, false));
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx));
   ASSIGN_OR_RETURN(std::shared_ptr<Table> t, OpenTable(*store, a.table));
-  ASSIGN_OR_RETURN(std::unique_ptr<Snapshot> snap, t->GetSnapshot());
+  // A consistent copy where the store has snapshots (the embedded store);
+  // elsewhere (DynamoDB) a scan, as AWS's own export of a live table is.
+  Result<std::unique_ptr<Snapshot>> snap = t->GetSnapshot();
+  if (!snap.ok() && snap.status().code() != StatusCode::kUnimplemented) {
+    return snap.status();
+  }
+  if (!snap.ok()) {
+    std::fprintf(stderr,
+                 "godwit: this store has no snapshots: the export is a scan "
+                 "of the live table, not a point-in-time copy\n");
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<ItemFileWriter> out,
                    ItemFileWriter::Open(a.file));
   Progress progress("exported");
   ScanOptions so;
-  so.snapshot = snap.get();
+  so.snapshot = snap.ok() ? snap->get() : nullptr;
   uint64_t n = 0;
   while (true) {
     ASSIGN_OR_RETURN(Page page, t->Scan(so));
@@ -475,13 +473,14 @@ Status RunExport(const Context& ctx, const FileArgs& a) {
   RETURN_IF_ERROR(out->Close());
   progress.Done();
   FILE* report = a.file == "-" ? stderr : stdout;
+  std::string seq = snap.ok() ? std::to_string((*snap)->sequence()) : "";
   if (ctx.global.json) {
-    Print(report, "{\"exported\":" + std::to_string(n) + ",\"sequence\":" +
-                      std::to_string(snap->sequence()) + "}\n");
+    Print(report, "{\"exported\":" + std::to_string(n) +
+                      ",\"sequence\":" + (seq.empty() ? "null" : seq) + "}\n");
   } else {
     Print(report, "exported " + std::to_string(n) + " items of " + a.table +
-                      " (as of sequence " + std::to_string(snap->sequence()) +
-                      ") to " + (a.file == "-" ? "stdout" : a.file) + "\n");
+                      (seq.empty() ? "" : " (as of sequence " + seq + ")") +
+                      " to " + (a.file == "-" ? "stdout" : a.file) + "\n");
   }
   return Status::OK();
 }

@@ -113,6 +113,9 @@ class RoutedStore : public Store {
   }
   Result<TableDescription> DescribeTable(const std::string& name) override;
   Result<std::shared_ptr<Table>> GetTable(const std::string& name) override;
+  Status UpdateStream(const std::string& name, bool enabled) override;
+  Status UpdateStreamSpecification(const std::string& name, bool enabled,
+                                   StreamViewType view_type) override;
 
  private:
   RouterImpl* router_;
@@ -190,6 +193,18 @@ Status RoutedStore::DropTable(const std::string& name) {
 Result<TableDescription> RoutedStore::DescribeTable(const std::string& name) {
   ASSIGN_OR_RETURN(std::string physical, router_->Resolve(name));
   return inner_->DescribeTable(physical);
+}
+
+Status RoutedStore::UpdateStream(const std::string& name, bool enabled) {
+  ASSIGN_OR_RETURN(std::string physical, router_->Resolve(name));
+  return inner_->UpdateStream(physical, enabled);
+}
+
+Status RoutedStore::UpdateStreamSpecification(const std::string& name,
+                                              bool enabled,
+                                              StreamViewType view_type) {
+  ASSIGN_OR_RETURN(std::string physical, router_->Resolve(name));
+  return inner_->UpdateStreamSpecification(physical, enabled, view_type);
 }
 
 Result<std::shared_ptr<Table>> RoutedStore::GetTable(const std::string& name) {

@@ -115,7 +115,8 @@ Item MakeOrder(uint64_t id, uint64_t version) {
   return item;
 }
 
-Status SeedOrders(Table* table, uint64_t count, int threads) {
+Status SeedOrders(Table* table, uint64_t count, int threads,
+                  size_t item_bytes) {
   std::atomic<uint64_t> next{0};
   std::vector<Status> errs(static_cast<size_t>(threads));
   std::vector<std::thread> ws;
@@ -129,7 +130,13 @@ Status SeedOrders(Table* table, uint64_t count, int threads) {
           std::vector<WriteRequest> batch;
           for (uint64_t id = b; id < std::min(end, b + kMaxBatchWriteItems);
                ++id) {
-            batch.push_back(WriteRequest::Put(MakeOrder(id, 0)));
+            Item order = MakeOrder(id, 0);
+            size_t size = ItemSize(order) + 7;  // + the name "comment"
+            if (item_bytes > size) {
+              order.Set("comment",
+                        AttributeValue::S(std::string(item_bytes - size, 'x')));
+            }
+            batch.push_back(WriteRequest::Put(std::move(order)));
           }
           while (!batch.empty()) {
             Result<BatchWriteResult> r = table->BatchWrite(batch);

@@ -37,8 +37,11 @@ Item MakeOrder(uint64_t id, uint64_t version);
 // Its key item {pk}.
 Item OrderKey(uint64_t id);
 
-// Writes orders 0..count-1 (version 0) with batch writes.
-Status SeedOrders(Table* table, uint64_t count, int threads);
+// Writes orders 0..count-1 (version 0) with batch writes. With
+// `item_bytes` > 0 each order gets a "comment" string that brings its
+// DynamoDB size to about `item_bytes` (benchmarks use ~1 KB items).
+Status SeedOrders(Table* table, uint64_t count, int threads,
+                  size_t item_bytes = 0);
 
 struct LoadOptions {
   int threads = 4;

@@ -9,16 +9,19 @@
 // SerializationException); otherwise the type follows the code (see
 // ToHttp()).
 //
-// Page tokens: Query and Scan pages continue from a key (the
-// ExclusiveStartKey a client sends back). The local store's page token is
-// its storage key of the last item, so the server builds that token from the
-// key (store/local/format.h).
+// Paging: Query and Scan pages continue from a key (the ExclusiveStartKey a
+// client sends back). The server never makes or reads a store's page token:
+// it sends the key the store reports as the last one evaluated
+// (Page::last_evaluated_key, else the last item's key) and passes an
+// ExclusiveStartKey to the store as QueryOptions/ScanOptions::
+// exclusive_start_key, so it works over any Store (and through stores that
+// wrap another and pass options on, such as the migration router).
 //
 // Streams: one shard per table, named kShardId, never closed. An iterator is
 // base64("I1" US kind US sequence US table), kind T (trim horizon) or A
 // (after sequence). Sequence numbers are the store's, as 21-digit strings.
-// The StreamViewType lives in the handler's memory (default
-// NEW_AND_OLD_IMAGES, also after a restart).
+// The StreamViewType is kept by the store with the table
+// (TableDescription::stream_view_type), so it survives a restart.
 #include <simdjson.h>
 
 #include <algorithm>
@@ -41,7 +44,6 @@
 #include "godwit/json.h"
 #include "godwit/server.h"
 #include "godwit/store.h"
-#include "store/local/format.h"
 
 namespace godwit::server {
 namespace {
@@ -381,7 +383,62 @@ Result<bool> WantCapacity(const Fields& f) {
 }
 
 std::string CapacityJson(std::string_view table, double units) {
-  return Obj().Str("TableName", table).Raw("CapacityUnits", Num(units)).Done();
+  // DynamoDB writes whole units as 1.0, not 1 (typed clients do not care;
+  // answers compared as JSON text do).
+  std::string n = Num(units);
+  if (n.find_first_of(".eE") == std::string::npos) n += ".0";
+  return Obj().Str("TableName", table).Raw("CapacityUnits", n).Done();
+}
+
+// The top-level attribute names an expression refers to (through #names or
+// directly): the first element of each document path. The expression must
+// have parsed already: no string literals, placeholders are :x and #x.
+std::set<std::string> TopLevelNames(
+    std::string_view e, const std::map<std::string, std::string>& names) {
+  std::set<std::string> out;
+  auto ident = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  };
+  auto prev_char = [&](size_t i) {
+    while (i > 0 && std::isspace(static_cast<unsigned char>(e[i - 1]))) --i;
+    return i == 0 ? '\0' : e[i - 1];
+  };
+  auto next_char = [&](size_t i) {
+    while (i < e.size() && std::isspace(static_cast<unsigned char>(e[i]))) {
+      ++i;
+    }
+    return i == e.size() ? '\0' : e[i];
+  };
+  size_t i = 0;
+  while (i < e.size()) {
+    char c = e[i];
+    if (c == ':' || c == '#' || ident(c)) {
+      size_t start = i++;
+      while (i < e.size() && ident(e[i])) ++i;
+      std::string_view tok = e.substr(start, i - start);
+      if (c == ':' || prev_char(start) == '.' || next_char(i) == '(') continue;
+      std::string word(tok);
+      if (c == '#') {
+        auto it = names.find(word);
+        if (it != names.end()) out.insert(it->second);
+        continue;
+      }
+      if (std::isdigit(static_cast<unsigned char>(c))) continue;  // [2]
+      std::string upper;
+      for (char ch : word) {
+        upper.push_back(
+            static_cast<char>(std::toupper(static_cast<unsigned char>(ch))));
+      }
+      if (upper == "AND" || upper == "OR" || upper == "NOT" ||
+          upper == "BETWEEN" || upper == "IN") {
+        continue;
+      }
+      out.insert(word);
+    } else {
+      ++i;
+    }
+  }
+  return out;
 }
 
 // ---- tables ----------------------------------------------------------------
@@ -574,14 +631,6 @@ struct RequestHandler::Impl {
   Store* store;
   HandlerOptions opts;
   std::array<std::mutex, kStripes> stripes;
-  std::mutex meta_mu;
-  std::map<std::string, std::string> view_types;  // guarded by meta_mu
-
-  std::string ViewType(const std::string& table) {
-    std::lock_guard<std::mutex> l(meta_mu);
-    auto it = view_types.find(table);
-    return it == view_types.end() ? "NEW_AND_OLD_IMAGES" : it->second;
-  }
 
   size_t StripeOf(const std::string& table, const Key& key) {
     std::string s = table;
@@ -620,10 +669,11 @@ struct RequestHandler::Impl {
             R"({"NumberOfDecreasesToday":0,"ReadCapacityUnits":0,"WriteCapacityUnits":0})")
         .Raw("BillingModeSummary", R"({"BillingMode":"PAY_PER_REQUEST"})");
     if (d.stream_enabled) {
-      o.Raw("StreamSpecification", Obj()
-                                       .Bool("StreamEnabled", true)
-                                       .Str("StreamViewType", ViewType(d.name))
-                                       .Done());
+      o.Raw("StreamSpecification",
+            Obj()
+                .Bool("StreamEnabled", true)
+                .Str("StreamViewType", StreamViewTypeName(d.stream_view_type))
+                .Done());
       o.Str("LatestStreamLabel", Iso8601Millis(d.created_micros));
       o.Str("LatestStreamArn", StreamArn(d));
     }
@@ -795,7 +845,6 @@ Result<std::string> RequestHandler::Impl::CreateTable(const Fields& f) {
   topts.key_schema.hash = *hash;
   topts.key_schema.range = range;
   topts.stream_enabled = false;
-  std::string view = "NEW_AND_OLD_IMAGES";
   ASSIGN_OR_RETURN(auto spec, f.Object("StreamSpecification"));
   if (spec) {
     Fields sf(*spec);
@@ -803,14 +852,15 @@ Result<std::string> RequestHandler::Impl::CreateTable(const Fields& f) {
     ASSIGN_OR_RETURN(auto vt, sf.Str("StreamViewType"));
     topts.stream_enabled = enabled.value_or(false);
     if (topts.stream_enabled) {
-      if (!vt || (*vt != "NEW_IMAGE" && *vt != "OLD_IMAGE" &&
-                  *vt != "NEW_AND_OLD_IMAGES" && *vt != "KEYS_ONLY")) {
+      std::optional<StreamViewType> view =
+          vt ? StreamViewTypeFromName(*vt) : std::nullopt;
+      if (!view) {
         return Validation(
             "One or more parameter values were invalid: StreamViewType is "
             "required when StreamEnabled is true and must be one of "
             "NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY");
       }
-      view = *vt;
+      topts.stream_view_type = *view;
     }
   }
   Status s = store->CreateTable(name, topts);
@@ -818,10 +868,6 @@ Result<std::string> RequestHandler::Impl::CreateTable(const Fields& f) {
     return ApiError("ResourceInUseException", "Table already exists: " + name);
   }
   RETURN_IF_ERROR(s);
-  {
-    std::lock_guard<std::mutex> l(meta_mu);
-    view_types[name] = view;
-  }
   ASSIGN_OR_RETURN(TableDescription d, store->DescribeTable(name));
   return Obj().Raw("TableDescription", DescriptionJson(d, "ACTIVE")).Done();
 }
@@ -893,15 +939,14 @@ Result<std::string> RequestHandler::Impl::UpdateTable(const Fields& f) {
       if (d->stream_enabled) {
         return Validation("Table already has an enabled stream: " + name);
       }
-      if (!vt || (*vt != "NEW_IMAGE" && *vt != "OLD_IMAGE" &&
-                  *vt != "NEW_AND_OLD_IMAGES" && *vt != "KEYS_ONLY")) {
+      std::optional<StreamViewType> view =
+          vt ? StreamViewTypeFromName(*vt) : std::nullopt;
+      if (!view) {
         return Validation(
             "One or more parameter values were invalid: StreamViewType is "
             "required when StreamEnabled is true");
       }
-      RETURN_IF_ERROR(store->UpdateStream(name, true));
-      std::lock_guard<std::mutex> l(meta_mu);
-      view_types[name] = *vt;
+      RETURN_IF_ERROR(store->UpdateStreamSpecification(name, true, *view));
     } else {
       if (!d->stream_enabled) {
         return Validation("Table does not have a stream to disable: " + name);
@@ -1291,6 +1336,29 @@ Result<std::string> RequestHandler::Impl::QueryOrScan(const Fields& f,
   ASSIGN_OR_RETURN(
       ParsedCondition filter,
       OptionalCondition(f, "FilterExpression", ctx, ExpressionKind::kFilter));
+  if (query && !filter.empty()) {
+    // DynamoDB: a Query's filter may not use key attributes (the key
+    // condition does that).
+    std::map<std::string, std::string> names;
+    ASSIGN_OR_RETURN(auto n, f.Object("ExpressionAttributeNames"));
+    if (n) {
+      for (auto [k, v] : *n) {
+        std::string_view sv;
+        if (v.get_string().get(sv) == simdjson::SUCCESS) {
+          names[std::string(k)] = std::string(sv);
+        }
+      }
+    }
+    ASSIGN_OR_RETURN(auto fe, f.Str("FilterExpression"));
+    for (const std::string& a : TopLevelNames(*fe, names)) {
+      if (a == schema.hash.name || (schema.range && a == schema.range->name)) {
+        return Validation(
+            "Filter Expression can only contain non-primary key attributes: "
+            "Primary key attribute: " +
+            a);
+      }
+    }
+  }
   ASSIGN_OR_RETURN(auto proj, OptionalProjection(f, ctx));
   RETURN_IF_ERROR(CheckAllUsed(ctx));
   ASSIGN_OR_RETURN(auto limit, f.Int("Limit"));
@@ -1324,7 +1392,7 @@ Result<std::string> RequestHandler::Impl::QueryOrScan(const Fields& f,
   ASSIGN_OR_RETURN(bool cap, WantCapacity(f));
   size_t page_limit = limit ? static_cast<size_t>(*limit) : size_t{1} << 30;
 
-  std::string token;
+  std::optional<Key> start_key;
   auto start_el = f.Get("ExclusiveStartKey");
   if (start_el) {
     Result<Key> sk = ParseKeyElement(*start_el, schema);
@@ -1334,9 +1402,7 @@ Result<std::string> RequestHandler::Impl::QueryOrScan(const Fields& f,
           "The provided starting key is invalid: The provided key element "
           "does not match the schema");
     }
-    token = local::EncodePageToken(
-        query ? local::TokenKind::kQuery : local::TokenKind::kScan,
-        local::StorageKey(*sk));
+    start_key = *std::move(sk);
   }
 
   Result<Page> page = Status::Internal("unset");
@@ -1375,7 +1441,7 @@ Result<std::string> RequestHandler::Impl::QueryOrScan(const Fields& f,
     ASSIGN_OR_RETURN(auto fwd, f.Bool("ScanIndexForward"));
     q.forward = fwd.value_or(true);
     q.limit = page_limit;
-    q.page_token = token;
+    q.exclusive_start_key = start_key;
     page = t->Query(q);
   } else {
     ASSIGN_OR_RETURN(auto seg, f.Int("Segment"));
@@ -1404,7 +1470,7 @@ Result<std::string> RequestHandler::Impl::QueryOrScan(const Fields& f,
       s.total_segments = static_cast<int>(*total);
     }
     s.limit = page_limit;
-    s.page_token = token;
+    s.exclusive_start_key = start_key;
     page = t->Scan(s);
   }
   if (!page.ok()) {
@@ -1428,9 +1494,12 @@ Result<std::string> RequestHandler::Impl::QueryOrScan(const Fields& f,
   Obj o;
   if (!count_only) o.Raw("Items", Array(items));
   o.Int("Count", count).Int("ScannedCount", page->items.size());
-  if (!page->next_page_token.empty() && !page->items.empty()) {
-    ASSIGN_OR_RETURN(Key last, ExtractKey(page->items.back(), schema));
-    o.Raw("LastEvaluatedKey", ItemJson(KeyToItem(last, schema)));
+  if (!page->next_page_token.empty()) {
+    std::optional<Key> last = page->last_evaluated_key;
+    if (!last && !page->items.empty()) {
+      ASSIGN_OR_RETURN(last, ExtractKey(page->items.back(), schema));
+    }
+    if (last) o.Raw("LastEvaluatedKey", ItemJson(KeyToItem(*last, schema)));
   }
   if (cap) {
     o.Raw("ConsumedCapacity",
@@ -1517,7 +1586,7 @@ Result<std::string> RequestHandler::Impl::DescribeStream(const Fields& f) {
           .Str("StreamArn", StreamArn(*d))
           .Str("StreamLabel", Iso8601Millis(d->created_micros))
           .Str("StreamStatus", d->stream_enabled ? "ENABLED" : "DISABLED")
-          .Str("StreamViewType", ViewType(table))
+          .Str("StreamViewType", StreamViewTypeName(d->stream_view_type))
           .Raw("CreationRequestDateTime",
                Num(static_cast<double>(d->created_micros) / 1e6))
           .Str("TableName", table)
@@ -1607,12 +1676,16 @@ Result<std::string> RequestHandler::Impl::GetRecords(const Fields& f) {
     }
     return reader.status();
   }
+  ASSIGN_OR_RETURN(TableDescription desc, (*t)->Describe());
   std::vector<ChangeRecord> records;
   RETURN_IF_ERROR(
       (*reader)->Read(static_cast<size_t>(limit.value_or(1000)), &records));
-  std::string view = ViewType(p.table);
-  bool want_new = view == "NEW_IMAGE" || view == "NEW_AND_OLD_IMAGES";
-  bool want_old = view == "OLD_IMAGE" || view == "NEW_AND_OLD_IMAGES";
+  const StreamViewType vt = desc.stream_view_type;
+  std::string_view view = StreamViewTypeName(vt);
+  bool want_new =
+      vt == StreamViewType::kNewImage || vt == StreamViewType::kNewAndOldImages;
+  bool want_old =
+      vt == StreamViewType::kOldImage || vt == StreamViewType::kNewAndOldImages;
   std::vector<std::string> out;
   for (const ChangeRecord& r : records) {
     size_t size = ItemSize(r.keys);
@@ -1669,6 +1742,9 @@ HttpResult RequestHandler::Handle(std::string_view target,
     constexpr std::string_view kStreams = "DynamoDBStreams_20120810.";
     bool streams = false;
     std::string_view op;
+    if (target.starts_with(kAdminTargetPrefix) && impl_->opts.admin) {
+      return impl_->opts.admin(target.substr(kAdminTargetPrefix.size()), body);
+    }
     if (target.starts_with(kDynamo)) {
       op = target.substr(kDynamo.size());
     } else if (target.starts_with(kStreams)) {

@@ -4,7 +4,8 @@
 //   file := (line "\n")*
 //   line := ws [access_key_id ws secret_access_key] ws ["#" comment]
 //
-// Verification, as AWS defines it for a header-signed request:
+// Verification, as AWS defines it for a header-signed request (the
+// primitives are shared with the signer, src/util/sigv4.h):
 //   Authorization: AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/SERVICE/
 //                  aws4_request, SignedHeaders=h1;h2, Signature=HEX
 //   canonical  = METHOD \n PATH \n SORTED-QUERY \n
@@ -18,8 +19,7 @@
 // The path and query are taken as sent (SDKs send "/" for DynamoDB). The
 // request time must be within 15 minutes of the server's clock. Signatures
 // are compared in constant time.
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include "util/sigv4.h"
 
 #include <algorithm>
 #include <cctype>
@@ -38,66 +38,8 @@
 namespace godwit::server {
 namespace {
 
-std::string Hex(const unsigned char* p, size_t n) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
-  for (size_t i = 0; i < n; ++i) {
-    out.push_back(kHex[p[i] >> 4]);
-    out.push_back(kHex[p[i] & 15]);
-  }
-  return out;
-}
-
-std::string Sha256Hex(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  return Hex(md, len);
-}
-
-std::string Hmac(std::string_view key, std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), md,
-       &len);
-  return std::string(reinterpret_cast<const char*>(md), len);
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-// Trims and collapses runs of spaces, as SigV4 canonicalisation does.
-std::string CanonicalValue(std::string_view v) {
-  v = Trim(v);
-  std::string out;
-  bool space = false;
-  for (char c : v) {
-    if (c == ' ' || c == '\t') {
-      space = true;
-      continue;
-    }
-    if (space && !out.empty()) out.push_back(' ');
-    space = false;
-    out.push_back(c);
-  }
-  return out;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+using sigv4::Lower;
+using sigv4::Trim;
 
 HttpResult Refuse(std::string_view type, std::string_view message) {
   return {400, ErrorBody(type, message)};
@@ -160,7 +102,7 @@ std::optional<HttpResult> CheckSigV4(const SigV4Request& req,
   std::map<std::string, std::string> headers;  // lower-case name -> value
   for (const auto& [name, value] : req.headers) {
     std::string k = Lower(name);
-    std::string v = CanonicalValue(value);
+    std::string v = sigv4::CanonicalHeaderValue(value);
     auto it = headers.find(k);
     if (it == headers.end()) {
       headers.emplace(std::move(k), std::move(v));
@@ -236,52 +178,14 @@ std::optional<HttpResult> CheckSigV4(const SigV4Request& req,
                       " is more than 15 minutes from the server's time");
   }
 
-  std::string_view target = req.target;
-  size_t q = target.find('?');
-  std::string path(target.substr(0, q));
-  if (path.empty()) path = "/";
-  std::string query;
-  if (q != std::string_view::npos) {
-    std::vector<std::string> params;
-    std::string_view rest = target.substr(q + 1);
-    while (!rest.empty()) {
-      size_t amp = rest.find('&');
-      std::string p(rest.substr(0, amp));
-      if (p.find('=') == std::string::npos) p += "=";
-      params.push_back(std::move(p));
-      rest = amp == std::string_view::npos ? std::string_view()
-                                           : rest.substr(amp + 1);
-    }
-    std::sort(params.begin(), params.end());
-    for (size_t i = 0; i < params.size(); ++i) {
-      if (i) query.push_back('&');
-      query += params[i];
-    }
-  }
-  std::string canonical = req.method + "\n" + path + "\n" + query + "\n";
-  {
-    std::string_view sh = signed_headers;
-    while (!sh.empty()) {
-      size_t semi = sh.find(';');
-      std::string name(sh.substr(0, semi));
-      auto it = headers.find(name);
-      canonical += name + ":" + (it == headers.end() ? "" : it->second) + "\n";
-      sh = semi == std::string_view::npos ? std::string_view()
-                                          : sh.substr(semi + 1);
-    }
-  }
-  canonical += "\n" + signed_headers + "\n" + Sha256Hex(req.body);
-  std::string scope = scope_parts[1] + "/" + scope_parts[2] + "/" +
-                      scope_parts[3] + "/aws4_request";
-  std::string to_sign = "AWS4-HMAC-SHA256\n" + date_it->second + "\n" + scope +
-                        "\n" + Sha256Hex(canonical);
-  std::string k = Hmac("AWS4" + key_it->second, scope_parts[1]);
-  k = Hmac(k, scope_parts[2]);
-  k = Hmac(k, scope_parts[3]);
-  k = Hmac(k, "aws4_request");
-  std::string mac = Hmac(k, to_sign);
-  std::string expected =
-      Hex(reinterpret_cast<const unsigned char*>(mac.data()), mac.size());
+  std::string canonical =
+      sigv4::CanonicalRequest(req.method, req.target, req.headers,
+                              signed_headers, sigv4::Sha256Hex(req.body));
+  std::string scope =
+      sigv4::Scope(scope_parts[1], scope_parts[2], scope_parts[3]);
+  std::string to_sign = sigv4::StringToSign(date_it->second, scope, canonical);
+  std::string expected = sigv4::Signature(
+      key_it->second, scope_parts[1], scope_parts[2], scope_parts[3], to_sign);
   unsigned char diff = expected.size() == signature.size() ? 0 : 1;
   for (size_t i = 0; i < std::min(expected.size(), signature.size()); ++i) {
     diff |= static_cast<unsigned char>(expected[i] ^ signature[i]);

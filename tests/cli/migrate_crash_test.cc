@@ -96,7 +96,31 @@ class MigrateCrashTest : public ::testing::Test {
     return -1;
   }
 
+  std::string OwnerFile() { return store_ + "/godwit-runs/Orders/ctl/owner"; }
+
+  // Starts a `migrate` child and waits until its run is open (the control
+  // channel's owner file appears), so that a kill timed from here lands in
+  // the run and not in process start-up, however slow the machine is. A
+  // killed process leaves its owner file behind: it is removed first, so the
+  // file that appears is the new child's.
+  Child SpawnRunning(std::vector<std::string> args,
+                     const std::string& crash_point = "") {
+    fs::remove(OwnerFile());
+    Child c = Spawn(std::move(args), crash_point);
+    for (int w = 0; w < 2400 && !fs::exists(OwnerFile()); ++w) {
+      if (waitpid(c.pid, nullptr, WNOHANG) == c.pid) {
+        ADD_FAILURE() << "migrate exited before its run opened\n" << Log();
+        c.pid = -1;
+        return c;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_TRUE(fs::exists(OwnerFile())) << "run never opened\n" << Log();
+    return c;
+  }
+
   void KillAfter(Child c, double seconds) {
+    if (c.pid <= 0) return;
     std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
     kill(c.pid, SIGKILL);
     int status;
@@ -141,14 +165,15 @@ TEST_F(MigrateCrashTest, KillNineAnywhereThenResumeVerifies) {
     std::vector<std::string> args = {"migrate",    "Orders", "--rate", "6000",
                                      "--segments", "8",      "--load", "300"};
     if (i > 0) args.push_back("--resume");
-    KillAfter(Spawn(args), 0.3 + static_cast<double>(rng() % 1000) / 1000.0);
+    KillAfter(SpawnRunning(args),
+              0.1 + static_cast<double>(rng() % 1000) / 1000.0);
     ++kills;
   }
   // Replay and tailing: copy at full speed, killed once it has caught up or
   // at a random moment; after each kill, verify (which resumes the run).
   for (int i = 0; i < 6; ++i) {
-    KillAfter(Spawn({"migrate", "Orders", "--resume", "--load", "400"}),
-              0.5 + static_cast<double>(rng() % 2500) / 1000.0);
+    KillAfter(SpawnRunning({"migrate", "Orders", "--resume", "--load", "400"}),
+              0.2 + static_cast<double>(rng() % 2500) / 1000.0);
     ++kills;
     ExpectVerified("after replay kill " + std::to_string(i));
   }
@@ -161,18 +186,13 @@ TEST_F(MigrateCrashTest, KillNineAnywhereThenResumeVerifies) {
     std::vector<std::string> args = {"migrate", "Orders", "--resume", "--load",
                                      "300"};
     if (cutover_point) args.push_back("--cutover");
-    // A killed process leaves its owner file behind: remove it, so that the
-    // file appearing below is the new child's.
-    std::string owner = store_ + "/godwit-runs/Orders/ctl/owner";
-    fs::remove(owner);
-    Child c = Spawn(args, point);
+    // A rollback point: once the run is open, ask for the rollback through
+    // the control channel of the running process; it dies at the point while
+    // serving it. (A cutover child may die at its point before the owner
+    // file is seen, so it is not waited for.)
+    Child c = cutover_point ? Spawn(args, point) : SpawnRunning(args, point);
+    ASSERT_GT(c.pid, 0);
     if (!cutover_point) {
-      // Let it start, then ask for the rollback through the control channel
-      // of the running process: it dies at the point while serving it.
-      for (int w = 0; w < 600 && !fs::exists(owner); ++w) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      }
-      ASSERT_TRUE(fs::exists(owner)) << Log();
       Child rb = Spawn({"rollback", "Orders"});
       Wait(rb, 120);
     }

@@ -405,8 +405,10 @@ TEST(ConfigTest, ErrorsNameTheLine) {
       {"[store]\npath = \"x\n", ":2: unterminated string"},
       {"[aws]\n", ":1: unknown section [aws]"},
       {"[store]\nkind = local\n", ":2: unsupported value \"local\""},
-      {"[store]\nkind = \"a\"\nkind = \"b\"\n",
+      {"[store]\nkind = \"local\"\nkind = \"dynamodb\"\n",
        ":3: duplicate setting store.kind"},
+      {"[store]\nkind = \"s3\"\n",
+       ":2: store.kind must be \"local\" or \"dynamodb\", not \"s3\""},
       {"[store]\npath = 5\n", ":2: store.path must be a string"},
       {"\n\n[store\n", ":3: unterminated section"},
       {"path = \"x\"\n", ":1: unknown setting path"},
@@ -441,8 +443,21 @@ TEST(ConfigTest, ResolveStorePathPrecedence) {
   o.store_path = "/flag";
   EXPECT_EQ(*ResolveStorePath(o), "/flag");
   o.store_path.clear();
-  WriteFile(dir.Join("g.toml"), "[store]\nkind = \"dynamodb\"\n");
-  EXPECT_EQ(ResolveStorePath(o).status().code(), StatusCode::kUnimplemented);
+  // Remote stores: [store] kind = "dynamodb", or --store dynamodb / URL.
+  WriteFile(dir.Join("g.toml"),
+            "[store]\nkind = \"dynamodb\"\nregion = \"eu-west-1\"\n"
+            "endpoint = \"http://127.0.0.1:9\"\n");
+  Result<StoreTarget> t = ResolveStore(o);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_TRUE(t->remote);
+  EXPECT_EQ(t->endpoint, "http://127.0.0.1:9");
+  EXPECT_EQ(t->region, "eu-west-1");
+  EXPECT_EQ(t->path, "./.godwit/remote");  // the runs' local files
+  o.store_path = "https://dynamodb.example:8443";
+  EXPECT_EQ(ResolveStore(o)->endpoint, "https://dynamodb.example:8443");
+  o.store_path = "./dir";
+  EXPECT_FALSE(ResolveStore(o)->remote);
+  o.store_path.clear();
   WriteFile(dir.Join("g.toml"), "[store]\nkind = 3\n");
   EXPECT_TRUE(ResolveStorePath(o).status().IsInvalidArgument());
 }

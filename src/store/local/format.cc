@@ -28,9 +28,12 @@
 //   'S' fixed64BE(id)     -> stats, rewritten by every group commit
 //   'H' fixed64BE(id)     -> horizon, rewritten by retention
 //   'C' fixed64BE(id) nm  -> varint consumer position
-//   meta    := varint(1) id:varint name:bytes hash:attr has_range:u8
-//   [range:attr]
-//              stream_enabled:u8 created_micros:zigzag-varint
+//   meta    := varint(2) id:varint name:bytes hash:attr has_range:u8
+//              [range:attr] stream_enabled:u8
+//              created_micros:zigzag-varint view:u8
+//   view    := 0 NEW_AND_OLD_IMAGES | 1 KEYS_ONLY | 2 NEW_IMAGE | 3 OLD_IMAGE
+//   (meta version 1, written before the view type was kept, has no view
+//   byte and reads as NEW_AND_OLD_IMAGES; it is still read)
 //   attr    := name:bytes type:u8            (AttrType: 0 S, 1 N, 2 B)
 //   stats   := last_sequence item_count size_bytes stream_bytes (varints)
 //              last_time_micros:zigzag-varint
@@ -314,7 +317,7 @@ std::optional<uint64_t> ParseCfName(std::string_view name, bool* is_stream) {
 
 std::string EncodeTableMeta(const TableMeta& m) {
   std::string out;
-  PutVarint64(1, &out);
+  PutVarint64(2, &out);
   PutVarint64(m.id, &out);
   PutLengthPrefixed(m.name, &out);
   PutAttr(m.key_schema.hash, &out);
@@ -322,6 +325,7 @@ std::string EncodeTableMeta(const TableMeta& m) {
   if (m.key_schema.range) PutAttr(*m.key_schema.range, &out);
   out.push_back(m.stream_enabled ? 1 : 0);
   PutVarint64(ZigZag(m.created_micros), &out);
+  out.push_back(static_cast<char>(m.stream_view_type));
   return out;
 }
 
@@ -330,9 +334,10 @@ Result<TableMeta> DecodeTableMeta(std::string_view in) {
   uint64_t version, created;
   std::string_view name;
   uint8_t has_range, stream;
-  if (!GetVarint64(&in, &version) || version != 1 || !GetVarint64(&in, &m.id) ||
-      !GetLengthPrefixed(&in, &name) || !GetAttr(&in, &m.key_schema.hash) ||
-      !GetByte(&in, &has_range) || has_range > 1) {
+  if (!GetVarint64(&in, &version) || (version != 1 && version != 2) ||
+      !GetVarint64(&in, &m.id) || !GetLengthPrefixed(&in, &name) ||
+      !GetAttr(&in, &m.key_schema.hash) || !GetByte(&in, &has_range) ||
+      has_range > 1) {
     return Corrupt("table metadata");
   }
   if (has_range) {
@@ -340,10 +345,15 @@ Result<TableMeta> DecodeTableMeta(std::string_view in) {
     if (!GetAttr(&in, &range)) return Corrupt("table metadata");
     m.key_schema.range = std::move(range);
   }
-  if (!GetByte(&in, &stream) || stream > 1 || !GetVarint64(&in, &created) ||
-      !in.empty()) {
+  if (!GetByte(&in, &stream) || stream > 1 || !GetVarint64(&in, &created)) {
     return Corrupt("table metadata");
   }
+  if (version >= 2) {
+    uint8_t view;
+    if (!GetByte(&in, &view) || view > 3) return Corrupt("table metadata");
+    m.stream_view_type = static_cast<StreamViewType>(view);
+  }
+  if (!in.empty()) return Corrupt("table metadata");
   m.name = std::string(name);
   m.stream_enabled = stream == 1;
   m.created_micros = UnZigZag(created);

@@ -88,6 +88,8 @@ struct TableMeta {
   KeySchema key_schema;
   bool stream_enabled = true;
   int64_t created_micros = 0;
+  // Meta version 2; a version-1 record reads as kNewAndOldImages.
+  StreamViewType stream_view_type = StreamViewType::kNewAndOldImages;
 };
 
 // Written with every group commit of the table.

@@ -174,6 +174,8 @@ struct WriteOp {
 struct PendingWrite {
   std::vector<WriteOp> ops;
   std::optional<bool> set_stream;  // a stream on/off change instead of ops
+  // With set_stream == true: the view type to keep (nullopt: unchanged).
+  std::optional<StreamViewType> set_view_type;
   // Protected by the table's mu_.
   Status status;
   bool done = false;
@@ -231,7 +233,8 @@ class LocalTable final : public Table,
   Result<std::vector<StreamConsumer>> ListStreamConsumers() override;
 
   // For the store.
-  Status SetStreamEnabled(bool enabled);
+  Status SetStreamEnabled(bool enabled,
+                          std::optional<StreamViewType> view = std::nullopt);
   Status ApplyRetention(int64_t now);
   // Deletes the catalog records and drops the column families. Later calls
   // on this table return NotFound.
@@ -246,9 +249,14 @@ class LocalTable final : public Table,
     return Status::NotFound("table " + name_ + " was dropped");
   }
   Status ValidateKey(const Key& key) const;
+  // The storage key a page continues after: the page token's, or
+  // exclusive_start_key's (at most one may be set); "" for the first page.
+  Result<std::string> ResumeAfter(const std::string& page_token,
+                                  const std::optional<Key>& start_key,
+                                  TokenKind kind) const;
   Status Commit(PendingWrite* w);
   Status ApplyGroup(const std::vector<PendingWrite*>& group);
-  Status ApplyStreamChange(bool enabled);
+  Status ApplyStreamChange(bool enabled, std::optional<StreamViewType> view);
   Status ReadCurrent(const std::string& storage_key,
                      std::optional<std::string>* out);
   Status CheckConsumerPosition(uint64_t position);  // REQUIRES: trim_mu_
@@ -300,6 +308,21 @@ class LocalStreamReader final : public StreamReader {
   const std::shared_ptr<LocalTable> table_;
   uint64_t position_;
 };
+
+Result<std::string> LocalTable::ResumeAfter(const std::string& page_token,
+                                            const std::optional<Key>& start_key,
+                                            TokenKind kind) const {
+  if (!page_token.empty() && start_key) {
+    return Status::InvalidArgument(
+        "set at most one of page_token and exclusive_start_key");
+  }
+  if (start_key) {
+    RETURN_IF_ERROR(ValidateKey(*start_key));
+    return StorageKey(*start_key);
+  }
+  if (page_token.empty()) return std::string();
+  return DecodePageToken(kind, page_token);
+}
 
 Status LocalTable::ValidateKey(const Key& key) const {
   if (key.range.has_value() != schema_.range.has_value()) {
@@ -485,7 +508,8 @@ Status LocalTable::Commit(PendingWrite* w) {
     group.push_back(p);
   }
   lock.unlock();
-  Status s = group[0]->set_stream ? ApplyStreamChange(*group[0]->set_stream)
+  Status s = group[0]->set_stream ? ApplyStreamChange(*group[0]->set_stream,
+                                                      group[0]->set_view_type)
                                   : ApplyGroup(group);
   lock.lock();
   for (PendingWrite* p : group) {
@@ -577,19 +601,27 @@ Status LocalTable::ApplyGroup(const std::vector<PendingWrite*>& group) {
   return Status::OK();
 }
 
-Status LocalTable::ApplyStreamChange(bool enabled) {
-  if (stream_enabled_.load() == enabled) return Status::OK();
+Status LocalTable::ApplyStreamChange(bool enabled,
+                                     std::optional<StreamViewType> view) {
   std::lock_guard trim_lock(trim_mu_);
   TableMeta meta;
   {
     std::lock_guard l(stats_mu_);
     meta = meta_;
   }
+  if (!enabled) view.reset();  // turning off keeps the type
+  if (meta.stream_enabled == enabled &&
+      (!view || *view == meta.stream_view_type)) {
+    return Status::OK();
+  }
+  // An enabled stream whose view type alone changes keeps its records.
+  const bool new_stream = enabled && !meta.stream_enabled;
   meta.stream_enabled = enabled;
+  if (view) meta.stream_view_type = *view;
   rocksdb::WriteBatch batch;
   batch.Put(core_->catalog, TableMetaKey(name_), EncodeTableMeta(meta));
   StreamHorizon h = horizon_;
-  if (enabled) {
+  if (new_stream) {
     // WARNING: a new stream. The records kept from before are discarded:
     // changes made while the stream was off have no record, so a reader of
     // the old stream must not continue into the new one (it gets DataLoss).
@@ -613,9 +645,11 @@ Status LocalTable::ApplyStreamChange(bool enabled) {
   return Status::OK();
 }
 
-Status LocalTable::SetStreamEnabled(bool enabled) {
+Status LocalTable::SetStreamEnabled(bool enabled,
+                                    std::optional<StreamViewType> view) {
   PendingWrite w;
   w.set_stream = enabled;
+  w.set_view_type = view;
   return Commit(&w);
 }
 
@@ -704,12 +738,13 @@ Result<Page> LocalTable::Query(const QueryOptions& opts) {
         break;
     }
   }
-  if (!opts.page_token.empty()) {
-    ASSIGN_OR_RETURN(std::string last,
-                     DecodePageToken(TokenKind::kQuery, opts.page_token));
+  ASSIGN_OR_RETURN(std::string last,
+                   ResumeAfter(opts.page_token, opts.exclusive_start_key,
+                               TokenKind::kQuery));
+  if (!last.empty()) {
     if (last.compare(0, prefix.size(), prefix) != 0) {
       return Status::InvalidArgument(
-          "page token does not belong to this partition key");
+          "the start key does not belong to this partition key");
     }
     if (opts.forward) {
       lo = std::max(lo, last + '\0');
@@ -773,13 +808,15 @@ Result<Page> LocalTable::Scan(const ScanOptions& opts) {
   std::string lo, hi;
   PutFixed64BE(range.lo, &lo);
   if (!range.hi_unbounded) PutFixed64BE(range.hi, &hi);
-  if (!opts.page_token.empty()) {
-    ASSIGN_OR_RETURN(std::string last,
-                     DecodePageToken(TokenKind::kScan, opts.page_token));
+  ASSIGN_OR_RETURN(
+      std::string last,
+      ResumeAfter(opts.page_token, opts.exclusive_start_key, TokenKind::kScan));
+  if (!last.empty()) {
     if (last.size() < 8 || last < lo || (!hi.empty() && last >= hi)) {
-      return Status::InvalidArgument("page token does not belong to segment " +
-                                     std::to_string(opts.segment) + " of " +
-                                     std::to_string(opts.total_segments));
+      return Status::InvalidArgument(
+          "the start key does not belong to segment " +
+          std::to_string(opts.segment) + " of " +
+          std::to_string(opts.total_segments));
     }
     lo = last + '\0';
   }
@@ -928,6 +965,7 @@ Result<TableDescription> LocalTable::Describe() {
     d.size_bytes = published_stats_.size_bytes;
     d.latest_sequence = published_stats_.last_sequence;
     d.stream_enabled = meta_.stream_enabled;
+    d.stream_view_type = meta_.stream_view_type;
     d.created_micros = meta_.created_micros;
   }
   d.stream_first_sequence = first_sequence_.load();
@@ -1130,6 +1168,8 @@ class LocalStoreImpl final : public LocalStore {
   Result<TableDescription> DescribeTable(const std::string& name) override;
   Result<std::shared_ptr<Table>> GetTable(const std::string& name) override;
   Status UpdateStream(const std::string& name, bool enabled) override;
+  Status UpdateStreamSpecification(const std::string& name, bool enabled,
+                                   StreamViewType view_type) override;
   Status RunRetention() override;
   Status Flush() override;
 
@@ -1171,6 +1211,7 @@ Status LocalStoreImpl::CreateTable(const std::string& name,
   meta.name = name;
   meta.key_schema = opts.key_schema;
   meta.stream_enabled = opts.stream_enabled;
+  meta.stream_view_type = opts.stream_view_type;
   meta.created_micros = core_->Now();
   rocksdb::DB& db = *core_->db;
   rocksdb::ColumnFamilyHandle* items = nullptr;
@@ -1238,6 +1279,13 @@ Result<std::shared_ptr<Table>> LocalStoreImpl::GetTable(
 Status LocalStoreImpl::UpdateStream(const std::string& name, bool enabled) {
   ASSIGN_OR_RETURN(std::shared_ptr<LocalTable> t, Find(name));
   return t->SetStreamEnabled(enabled);
+}
+
+Status LocalStoreImpl::UpdateStreamSpecification(const std::string& name,
+                                                 bool enabled,
+                                                 StreamViewType view_type) {
+  ASSIGN_OR_RETURN(std::shared_ptr<LocalTable> t, Find(name));
+  return t->SetStreamEnabled(enabled, view_type);
 }
 
 Status LocalStoreImpl::RunRetention() {
