@@ -76,7 +76,8 @@ struct LocalStoreOptions {
   // LocalStore::RunRetention()).
   int64_t retention_interval_micros = int64_t{60} * 1000000;
 
-  // RocksDB memory: shared block cache and total memtable budget.
+  // RocksDB memory: shared block cache (data, index and filter blocks, so
+  // memory does not grow with the data) and total memtable budget.
   size_t block_cache_bytes = size_t{64} << 20;
   size_t write_buffer_bytes = size_t{64} << 20;
 

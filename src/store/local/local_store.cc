@@ -1461,6 +1461,16 @@ Result<std::unique_ptr<LocalStore>> LocalStore::Open(
   rocksdb::BlockBasedTableOptions bbt;
   bbt.block_cache = rocksdb::NewLRUCache(opts.block_cache_bytes);
   bbt.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  // Index and filter blocks go through the block cache (bounded) instead of
+  // being held beside it, where they grow with the data and memory would
+  // follow the table's size. Partitioned, so each cached piece is small;
+  // the top level and L0's stay pinned.
+  bbt.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+  bbt.partition_filters = true;
+  bbt.cache_index_and_filter_blocks = true;
+  bbt.cache_index_and_filter_blocks_with_high_priority = true;
+  bbt.pin_l0_filter_and_index_blocks_in_cache = true;
+  bbt.pin_top_level_index_and_filter = true;
   rocksdb::ColumnFamilyOptions& cfo = core->cf_options;
   cfo.table_factory.reset(rocksdb::NewBlockBasedTableFactory(bbt));
   cfo.write_buffer_size = std::min<size_t>(opts.write_buffer_bytes, 32 << 20);
