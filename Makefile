@@ -2,9 +2,13 @@
 #   make demo   build (release) and run the demo on the embedded store
 #   make test   build with ASan+UBSan and run every test (ctest)
 #   make bench  build (release) and run the benchmarks: the micro benchmarks,
-#               then the end-to-end migration of BENCH_ITEMS ~1 KB items
+#               then the end-to-end migration of BENCH_ITEMS ~1 KB items,
+#               then the remote migration of BENCH_REMOTE_ITEMS ~1 KB items
+#               (godwit's client vs the AWS SDK for JavaScript v3, against
+#               one godwit serve; scripts/bench-remote)
 JOBS ?= $(shell nproc)
 BENCH_ITEMS ?= 1000000
+BENCH_REMOTE_ITEMS ?= 100000
 
 .PHONY: all bootstrap release debug demo test bench format clean
 
@@ -30,6 +34,7 @@ test: debug
 bench: release
 	scripts/bench
 	scripts/bench-engine $(BENCH_ITEMS) 1 2
+	scripts/bench-remote $(BENCH_REMOTE_ITEMS)
 
 format:
 	@find include src tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
