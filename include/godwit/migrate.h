@@ -82,6 +82,12 @@ struct MigrateOptions {
   size_t max_errors = 0;  // item errors tolerated before the run stops
   // Where the journal and the dead-letter file live. Required.
   std::string run_dir;
+  // Fences writers outside this process that follow the pointer contract
+  // (docs/remote.md): before each flip the pointer's state is set to
+  // "switching" and the flip waits this many seconds, which must cover the
+  // writers' pointer cache time plus their write timeout. 0: no fence (all
+  // writers go through this process's Router, or godwit serve's).
+  double fence_seconds = 0;
   // Called about once a second from an engine thread.
   std::function<void(const struct MigrationProgress&)> on_progress;
   // Called by Finish() before the run is marked finished, with the run's
@@ -124,6 +130,11 @@ struct VerifyReport {
   // Items of the mapped side whose mapping failed (they are in the run's
   // dead-letter file); they expect nothing, so they are not differences.
   uint64_t unmapped = 0;
+  // Stores without snapshots only: keys that differed in the scan and were
+  // being written during every point re-check, so that no comparison of
+  // them was possible (docs/remote.md). Not differences; verify again once
+  // they are quieter (or after writers stop) to compare them.
+  uint64_t unsettled = 0;
   struct Difference {
     std::string key;       // DynamoDB JSON of the destination key
     std::string expected;  // DynamoDB JSON, or empty if absent

@@ -63,17 +63,50 @@ inline std::optional<StreamViewType> StreamViewTypeFromName(
   return std::nullopt;
 }
 
+// A secondary index, as DynamoDB describes and creates it. Only stores that
+// have secondary indexes keep them (the remote store); the local store has
+// none: it reports none and refuses a CreateTable that asks for one
+// (Unimplemented).
+struct SecondaryIndex {
+  enum class Kind : uint8_t { kGlobal, kLocal };
+  Kind kind = Kind::kGlobal;
+  std::string name;
+  KeySchema key_schema;  // a local index has the table's partition key
+  std::string projection = "ALL";               // ALL | KEYS_ONLY | INCLUDE
+  std::vector<std::string> non_key_attributes;  // INCLUDE only
+  // Provisioned capacity of a global index (0: none / on-demand).
+  int64_t read_capacity = 0;
+  int64_t write_capacity = 0;
+  bool operator==(const SecondaryIndex&) const = default;
+};
+
+enum class BillingMode : uint8_t {
+  kDefault,        // the store's own (on-demand for the remote store)
+  kPayPerRequest,  // on-demand
+  kProvisioned,    // read_capacity / write_capacity
+};
+
 struct TableOptions {
   KeySchema key_schema;
   bool stream_enabled = true;
   // Kept with the table (see StreamViewType); meaningful when the stream is
   // on, and kept while it is off.
   StreamViewType stream_view_type = StreamViewType::kNewAndOldImages;
+  // Last, so that {key_schema, stream_enabled} still initializes the first
+  // two (tests and benchmarks do).
+  std::vector<SecondaryIndex> indexes = {};
+  BillingMode billing = BillingMode::kDefault;
+  int64_t read_capacity = 0;  // kProvisioned
+  int64_t write_capacity = 0;
 };
 
 struct TableDescription {
   std::string name;
   KeySchema key_schema;
+  std::vector<SecondaryIndex> indexes;  // empty where the store has none
+  BillingMode billing = BillingMode::kDefault;
+  int64_t read_capacity = 0;  // kProvisioned
+  int64_t write_capacity = 0;
   uint64_t item_count = 0;  // an estimate for large tables
   uint64_t size_bytes = 0;  // an estimate
   bool stream_enabled = false;
@@ -242,6 +275,12 @@ class Table {
 
   // nullopt if absent.
   virtual Result<std::optional<Item>> Get(const Key& key) = 0;
+  // Reads several keys at once (consistently, like Get): the result has one
+  // entry per key, in order, nullopt where absent. Any number of keys, which
+  // may repeat. The default calls Get for each; the remote store sends
+  // BatchGetItem requests of up to 100 keys.
+  virtual Result<std::vector<std::optional<Item>>> BatchGet(
+      const std::vector<Key>& keys);
   // Writes `item`; returns the previous item at its key, if any.
   // Errors: InvalidArgument (validation), Aborted (condition failed).
   virtual Result<std::optional<Item>> Put(

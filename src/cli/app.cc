@@ -29,7 +29,9 @@ int Main(int argc, char** argv) {
   app.add_flag("--json", ctx.global.json, "print a JSON report for scripts");
   app.add_option("--server", ctx.global.server_url,
                  "URL of a `godwit serve` that hosts the migration: migrate, "
-                 "verify, cutover, rollback, finish and ctl run there");
+                 "verify, cutover, rollback, finish and ctl run there "
+                 "(requests SigV4-signed with the AWS_* / ~/.aws "
+                 "credentials, as for --store URL)");
   for (RegisterFn fn : kGroups) fn(app, ctx);
 
   try {

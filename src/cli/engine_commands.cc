@@ -31,6 +31,7 @@
 #include "godwit/json.h"
 #include "godwit/local_store.h"
 #include "godwit/migrate.h"
+#include "godwit/remote_store.h"
 #include "godwit/transform.h"
 #include "migrate/run_state.h"
 #include "migrate/workload.h"
@@ -99,16 +100,24 @@ struct MigrateArgs {
   size_t max_errors = 0;
   double load_rate = 0;
   int load_threads = 4;
+  double fence_seconds = -1;  // < 0: kDefaultRemoteFence on a remote store
 };
+
+// The pointer fence on a remote store: applications that follow the pointer
+// contract cache it for at most 5 s and time their writes out within 1 s.
+constexpr double kDefaultRemoteFence = 6;
 
 // ------------------------------------------------- migrations in a server
 
-// POSTs a GodwitAdmin operation to --server; an error answer becomes a
-// Status with the server's message.
+// POSTs a GodwitAdmin operation to --server, signed with the credentials
+// and region `--store URL` would use; an error answer becomes a Status with
+// the server's message.
 Result<std::string> ServerCall(const Context& ctx, std::string_view op,
                                const std::string& body, double timeout_s) {
-  ASSIGN_OR_RETURN(auto answer,
-                   AdminRequest(ctx.global.server_url, op, body, timeout_s));
+  ASSIGN_OR_RETURN(
+      RemoteStoreOptions server,
+      ResolveRemoteOptions(ctx.global, ctx.global.server_url, "--server"));
+  ASSIGN_OR_RETURN(auto answer, AdminRequest(server, op, body, timeout_s));
   if (answer.first == 200) return std::move(answer.second);
   simdjson::dom::parser parser;
   simdjson::dom::object err;
@@ -117,6 +126,19 @@ Result<std::string> ServerCall(const Context& ctx, std::string_view op,
       err["__type"].get(type) == simdjson::SUCCESS &&
       err["message"].get(message) == simdjson::SUCCESS) {
     type = type.substr(type.find('#') + 1);
+    if (type == "MissingAuthenticationTokenException" ||
+        type == "IncompleteSignatureException" ||
+        type == "UnrecognizedClientException" ||
+        type == "InvalidSignatureException") {
+      return Status::FailedPrecondition(
+          "authentication failed at " + ctx.global.server_url + ": " +
+          std::string(type) + ": " + std::string(message) + " (access key " +
+          server.credentials.access_key_id +
+          ", source: " + server.credentials.source +
+          "; a server started with --auth wants a key pair of its auth "
+          "file: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or "
+          "AWS_PROFILE)");
+    }
     StatusCode code = type == "ResourceNotFoundException"
                           ? StatusCode::kNotFound
                           : StatusCode::kFailedPrecondition;
@@ -233,6 +255,9 @@ Status RunMigrate(const Context& ctx, const MigrateArgs& a) {
   o.threads = a.threads;
   o.rate = a.rate;
   o.max_errors = a.max_errors;
+  o.fence_seconds = a.fence_seconds >= 0 ? a.fence_seconds
+                    : s.remote           ? kDefaultRemoteFence
+                                         : 0;
   o.on_progress = [&printer](const MigrationProgress& p) { printer.Print(p); };
   o.on_finish = LedgerRecorder(s.store.get());
   ASSIGN_OR_RETURN(std::unique_ptr<Migration> m,
@@ -800,6 +825,12 @@ void RegisterEngineCommands(CLI::App& app, Context& ctx) {
   mig->add_option("--load-threads", a->load_threads,
                   "writer threads for --load")
       ->capture_default_str();
+  mig->add_option(
+      "--fence-seconds", a->fence_seconds,
+      "before each flip, set the pointer to \"switching\" and wait this "
+      "long, so that applications following the pointer contract hold "
+      "their writes (default: 6 on a remote store, 0 on the embedded one, "
+      "where writers go through godwit)");
   mig->callback(
       [&ctx, a] { ctx.run = [&ctx, a] { return RunMigrate(ctx, *a); }; });
 

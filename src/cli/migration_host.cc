@@ -5,9 +5,11 @@
 #include <simdjson.h>
 
 #include <cstdio>
+#include <ctime>
 #include <mutex>
 
 #include "godwit/json.h"
+#include "util/sigv4.h"
 
 namespace godwit::cli {
 
@@ -211,26 +213,53 @@ size_t Append(char* data, size_t size, size_t n, void* out) {
 
 }  // namespace
 
-Result<std::pair<int, std::string>> AdminRequest(const std::string& url,
-                                                 std::string_view op,
-                                                 const std::string& body,
-                                                 double timeout_s) {
+Result<std::pair<int, std::string>> AdminRequest(
+    const RemoteStoreOptions& server, std::string_view op,
+    const std::string& body, double timeout_s) {
   static std::once_flag init;
   std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(),
                                               curl_easy_cleanup);
   if (!curl) return Status::Internal("curl_easy_init failed");
-  std::string target =
-      "X-Amz-Target: " + std::string(server::kAdminTargetPrefix) +
-      std::string(op);
+  // Host and path as sent: "http://HOST[:PORT][/PATH]"; the path is "/"
+  // when none is given. Host is sent as signed.
+  const std::string& url = server.endpoint;
+  size_t host_at = url.find("://");
+  host_at = host_at == std::string::npos ? 0 : host_at + 3;
+  size_t path_at = url.find('/', host_at);
+  std::string host =
+      url.substr(host_at, path_at == std::string::npos ? std::string::npos
+                                                       : path_at - host_at);
+  std::string path = path_at == std::string::npos ? "/" : url.substr(path_at);
+  std::string full = path_at == std::string::npos ? url + "/" : url;
+
+  sigv4::SignInput in;
+  in.method = "POST";
+  in.path_and_query = path;
+  in.host = host;
+  in.headers = {{"Content-Type", "application/x-amz-json-1.0"},
+                {"X-Amz-Target",
+                 std::string(server::kAdminTargetPrefix) + std::string(op)}};
+  in.body = body;
+  in.region = server.region;
+  in.service = "dynamodb";
+  in.unix_seconds = static_cast<int64_t>(std::time(nullptr));
+  sigv4::Signed sig = sigv4::Sign(in, {server.credentials.access_key_id,
+                                       server.credentials.secret_access_key,
+                                       server.credentials.session_token});
   curl_slist* headers = nullptr;
-  headers = curl_slist_append(headers, target.c_str());
-  headers =
-      curl_slist_append(headers, "Content-Type: application/x-amz-json-1.0");
+  headers = curl_slist_append(headers, ("Host: " + host).c_str());
+  for (const auto* list : {&in.headers, &sig.add}) {
+    for (const auto& [k, v] : *list) {
+      headers = curl_slist_append(headers, (k + ": " + v).c_str());
+    }
+  }
+  headers = curl_slist_append(headers, "Expect:");
   std::unique_ptr<curl_slist, void (*)(curl_slist*)> free_headers(
       headers, curl_slist_free_all);
   std::string response;
-  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl.get(), CURLOPT_URL, full.c_str());
+  curl_easy_setopt(curl.get(), CURLOPT_POST, 1L);
   curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, body.data());
   curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE,

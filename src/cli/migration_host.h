@@ -40,6 +40,7 @@
 #include <utility>
 
 #include "cli/run_common.h"
+#include "godwit/remote_store.h"
 #include "godwit/server.h"
 
 namespace godwit::cli {
@@ -69,13 +70,15 @@ class MigrationHost {
 };
 
 // Client side: POSTs `body` as GodwitAdmin operation `op` to the server at
-// `url` ("http://127.0.0.1:8000"); returns the HTTP status and the body.
+// `server.endpoint` ("http://127.0.0.1:8000"), SigV4-signed (service
+// "dynamodb") with `server.credentials` and `server.region`, as the remote
+// store signs (a server started with --auth checks them); returns the HTTP
+// status and the body. Resolve `server` with ResolveRemoteOptions.
 // Errors: Unavailable (cannot connect), DeadlineExceeded (no answer within
 // `timeout_s`).
-Result<std::pair<int, std::string>> AdminRequest(const std::string& url,
-                                                 std::string_view op,
-                                                 const std::string& body,
-                                                 double timeout_s);
+Result<std::pair<int, std::string>> AdminRequest(
+    const RemoteStoreOptions& server, std::string_view op,
+    const std::string& body, double timeout_s);
 
 }  // namespace godwit::cli
 

@@ -50,11 +50,8 @@ Result<std::unique_ptr<Store>> OpenStore(const Context& ctx,
                                          StoreOpenOptions so) {
   ASSIGN_OR_RETURN(StoreTarget target, ResolveStore(ctx.global));
   if (target.remote) {
-    RemoteSettingsInput in;
-    in.explicit_options.endpoint = target.endpoint;
-    in.explicit_options.region = target.region;
-    in.profile = target.profile;
-    ASSIGN_OR_RETURN(RemoteStoreOptions ro, ResolveRemoteSettings(in));
+    ASSIGN_OR_RETURN(RemoteStoreOptions ro,
+                     ResolveRemoteOptions(ctx.global, "", ""));
     return OpenRemoteStore(ro);
   }
   const std::string& path = target.path;
@@ -71,10 +68,39 @@ Result<std::unique_ptr<Store>> OpenStore(const Context& ctx,
   return s;
 }
 
+Result<RemoteStoreOptions> ResolveRemoteOptions(const GlobalOptions& global,
+                                                const std::string& endpoint,
+                                                const std::string& what) {
+  GlobalOptions g = global;
+  if (!endpoint.empty()) {
+    if (endpoint.rfind("http://", 0) != 0 &&
+        endpoint.rfind("https://", 0) != 0) {
+      return Status::InvalidArgument(
+          what + " \"" + endpoint +
+          "\" is not a URL: give http://HOST:PORT or https://...");
+    }
+    g.store_path = endpoint;  // resolved as `--store URL` is
+  }
+  ASSIGN_OR_RETURN(StoreTarget target, ResolveStore(g));
+  if (!target.remote) {
+    return Status::InvalidArgument("the store " + target.path +
+                                   " is not a remote endpoint");
+  }
+  RemoteSettingsInput in;
+  in.explicit_options.endpoint = target.endpoint;
+  in.explicit_options.region = target.region;
+  in.profile = target.profile;
+  Result<RemoteStoreOptions> ro = ResolveRemoteSettings(in);
+  if (!ro.ok() && !what.empty()) return ro.status().WithContext(what);
+  return ro;
+}
+
 Result<Session> OpenSession(const Context& ctx, StoreOpenOptions o) {
   Session s;
   ASSIGN_OR_RETURN(s.config, LoadConfigOrDefault(ctx.global));
-  ASSIGN_OR_RETURN(s.store_path, ResolveStorePath(ctx.global));
+  ASSIGN_OR_RETURN(StoreTarget target, ResolveStore(ctx.global));
+  s.store_path = target.path;
+  s.remote = target.remote;
   o.long_running = true;
   ASSIGN_OR_RETURN(s.store, OpenStore(ctx, o));
   ASSIGN_OR_RETURN(s.router, NewRouter(s.store.get()));
@@ -284,6 +310,9 @@ std::string VerifyText(const VerifyReport& r) {
     << " differences";
   if (r.unmapped > 0)
     o << ", " << Thousands(r.unmapped) << " items not mapped (dead letters)";
+  if (r.unsettled > 0)
+    o << ", " << Thousands(r.unsettled)
+      << " keys written during every re-check (not compared: verify again)";
   o << " (" << std::fixed;
   o.precision(1);
   o << r.seconds << " s)\n";
@@ -302,7 +331,8 @@ std::string VerifyJson(const VerifyReport& r) {
     << ",\"expected_items\":" << r.expected_items
     << ",\"destination_items\":" << r.destination_items
     << ",\"differences\":" << r.differences << ",\"unmapped\":" << r.unmapped
-    << ",\"seconds\":" << r.seconds << ",\"first\":[";
+    << ",\"unsettled\":" << r.unsettled << ",\"seconds\":" << r.seconds
+    << ",\"first\":[";
   for (size_t i = 0; i < r.first.size(); ++i) {
     const auto& d = r.first[i];
     if (i > 0) o << ",";

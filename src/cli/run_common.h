@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "cli/config.h"
 #include "godwit/migrate.h"
+#include "godwit/remote_store.h"
 #include "godwit/status.h"
 #include "godwit/store.h"
 #include "godwit/transform.h"
@@ -42,9 +43,22 @@ struct StoreOpenOptions {
 Result<std::unique_ptr<Store>> OpenStore(const Context& ctx,
                                          StoreOpenOptions o = {});
 
+// The settings of a remote endpoint, resolved as for `--store URL`:
+// godwit.toml's [store] region and profile, then the environment, AWS_PROFILE
+// and the ~/.aws files (ResolveRemoteSettings; placeholder keys for a
+// non-AWS endpoint without credentials). `endpoint` empty: the remote store
+// of --store / godwit.toml. `what` names the setting in errors ("--server";
+// empty: none).
+// Errors: InvalidArgument (not an http(s):// URL, or those of
+// ResolveRemoteSettings and LoadConfig).
+Result<RemoteStoreOptions> ResolveRemoteOptions(const GlobalOptions& global,
+                                                const std::string& endpoint,
+                                                const std::string& what);
+
 // An opened store with the router applications write through.
 struct Session {
   std::string store_path;
+  bool remote = false;  // a DynamoDB endpoint (else the embedded store)
   Config config;
   std::unique_ptr<Store> store;
   std::unique_ptr<Router> router;

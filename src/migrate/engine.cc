@@ -84,13 +84,18 @@ int64_t NowMicros() {
       .count();
 }
 
-// The memcmp-ordered bytes of an item's key under `schema`.
-Result<std::string> KeyBytes(const Item& item, const KeySchema& schema) {
-  ASSIGN_OR_RETURN(Key key, ExtractKey(item, schema));
+// The memcmp-ordered bytes of a key.
+std::string KeyBytes(const Key& key) {
   std::string out;
   AppendOrderedKeyBytes(key.hash, &out);
   if (key.range) AppendOrderedKeyBytes(*key.range, &out);
   return out;
+}
+
+// The memcmp-ordered bytes of an item's key under `schema`.
+Result<std::string> KeyBytes(const Item& item, const KeySchema& schema) {
+  ASSIGN_OR_RETURN(Key key, ExtractKey(item, schema));
+  return KeyBytes(key);
 }
 
 std::string KeyJson(const Item& item, const KeySchema& schema) {
@@ -234,7 +239,8 @@ class MigrationImpl : public Migration {
     return fatal_;
   }
   Status SaveState();
-  uint64_t LatestSequence(Table* t);
+  // The table's newest change sequence. Errors: those of Describe.
+  Result<uint64_t> LatestSequence(Table* t);
   // Registers (or moves) this run's stream consumer on `t` at `position`.
   // Backends without consumer registration rely on stream retention alone.
   Status PinStream(Table* t, uint64_t position);
@@ -245,12 +251,56 @@ class MigrationImpl : public Migration {
   // Drains sync towards `t`'s latest sequence in rounds until fewer than
   // 200 records remain (at most 50 rounds).
   Status PreDrain(Table* t, bool reverse);
+  // Sets the pointer of the logical table to "switching" (still on
+  // `active`) and waits opts_.fence_seconds; the returned guard sets it back
+  // to "active" unless dismissed (by a flip, which writes it anew).
+  class Fence {
+   public:
+    Fence(Store* store, std::string logical, control::Pointer p)
+        : store_(store), logical_(std::move(logical)), p_(std::move(p)) {}
+    ~Fence() {
+      if (!armed_) return;
+      // The flip did not happen: writers may go on to the same table.
+      Status s = control::SetPointer(store_, logical_, p_);
+      if (!s.ok()) {
+        std::fprintf(stderr,
+                     "godwit: could not set the pointer of %s back to active "
+                     "(%s); a resumed run does it\n",
+                     logical_.c_str(), s.ToString().c_str());
+      }
+    }
+    void Dismiss() { armed_ = false; }
+
+   private:
+    Store* store_;
+    std::string logical_;
+    control::Pointer p_;  // as it was, "active"
+    bool armed_ = true;
+  };
+  Result<std::unique_ptr<Fence>> FenceWriters(const std::string& active);
+  // A key that differed in a compare: its key in the compared-to table and
+  // the keys of the items of the mapped side that mapped to it.
+  struct Suspect {
+    Key to_key;
+    std::vector<Key> from_keys;
+  };
+  using Suspects = std::map<std::string, Suspect>;  // by to-key bytes
+  // Compares the mapped side `from` (mapped up if `up`, else down) with
+  // `to`. With `suspects`, fills it with the differing keys instead of
+  // reading the items of the first differences.
   Result<VerifyReport> Compare(Table* from, const Snapshot* from_snap, bool up,
                                Table* to, const Snapshot* to_snap,
                                size_t max_reported,
-                               std::set<std::string>* diff_keys = nullptr);
+                               Suspects* suspects = nullptr);
   Result<VerifyReport> VerifyLive(Table* from, Table* to, bool cut_over,
                                   size_t max_reported);
+  // Point re-checks of the keys a live compare found different.
+  struct RecheckResult {
+    std::map<std::string, VerifyReport::Difference> different;
+    uint64_t unsettled = 0;  // never read quiet
+  };
+  Result<RecheckResult> Recheck(Table* from, Table* to, bool cut_over,
+                                Suspects suspects);
 
   // Constant after Init().
   RouterControl* const router_;
@@ -391,6 +441,12 @@ Status MigrationImpl::Plan(const Result<std::optional<RunState>>& loaded) {
     // Resume. The pointer is the truth about which side is active: a crash
     // between saving the state and flipping leaves the state ahead of it.
     state_ = **loaded;
+    if (ptr && ptr->state == "switching" && ptr->run == state_.run_id) {
+      // A flip fenced the writers and did not finish: let them go on.
+      control::Pointer p = *ptr;
+      p.state = "active";
+      RETURN_IF_ERROR(control::SetPointer(store_, plan_.logical_table, p));
+    }
     if (!plan_.destination_table.empty() &&
         plan_.destination_table != state_.destination) {
       return Status::FailedPrecondition(
@@ -489,6 +545,26 @@ Status MigrationImpl::OpenTables() {
   // The destination's stream stays off until the flip: nothing reads it
   // before reverse sync, and backfill writes need no change records.
   dopts.stream_enabled = false;
+  // The source's secondary indexes and billing mode go with it (stores
+  // that have none report none). A local index must share the table's
+  // partition key: after a re-key it becomes a global index.
+  ASSIGN_OR_RETURN(TableDescription src_desc, source_->Describe());
+  dopts.billing = src_desc.billing;
+  dopts.read_capacity = src_desc.read_capacity;
+  dopts.write_capacity = src_desc.write_capacity;
+  for (SecondaryIndex ix : src_desc.indexes) {
+    if (ix.kind == SecondaryIndex::Kind::kLocal &&
+        ix.key_schema.hash.name != dopts.key_schema.hash.name) {
+      ix.kind = SecondaryIndex::Kind::kGlobal;
+      std::fprintf(stderr,
+                   "godwit: the local index %s of %s is keyed on %s, which is "
+                   "not the partition key of %s: it is created there as a "
+                   "global index\n",
+                   ix.name.c_str(), state_.source.c_str(),
+                   ix.key_schema.hash.name.c_str(), state_.destination.c_str());
+    }
+    dopts.indexes.push_back(std::move(ix));
+  }
   Status s = store_->CreateTable(state_.destination, dopts);
   if (!s.ok() && s.code() != StatusCode::kAlreadyExists) return s;
   ASSIGN_OR_RETURN(dest_, store_->GetTable(state_.destination));
@@ -579,9 +655,9 @@ Status MigrationImpl::PinStream(Table* t, uint64_t position) {
   return s;
 }
 
-uint64_t MigrationImpl::LatestSequence(Table* t) {
-  Result<TableDescription> d = t->Describe();
-  return d.ok() ? d->latest_sequence : 0;
+Result<uint64_t> MigrationImpl::LatestSequence(Table* t) {
+  ASSIGN_OR_RETURN(TableDescription d, t->Describe());
+  return d.latest_sequence;
 }
 
 Status MigrationImpl::WaitUntil(const std::function<bool()>& done) {
@@ -871,17 +947,31 @@ Status MigrationImpl::ClaimKeys(ItemMapper* mapper,
   std::vector<std::unique_lock<std::mutex>> locks;
   for (size_t st : stripes) locks.emplace_back(claim_mu_[st]);
 
+  // The current owners, in one batched read of the key map (one request
+  // per 100 keys on a remote store).
+  std::map<std::string, std::optional<Item>> stored;
+  {
+    std::vector<Key> keys;
+    for (const Claim& c : claims) {
+      if (stored.emplace(c.key_bytes, std::nullopt).second) {
+        keys.push_back(Key{AttributeValue::B(c.key_bytes), std::nullopt});
+      }
+    }
+    ASSIGN_OR_RETURN(std::vector<std::optional<Item>> got,
+                     keymap_->BatchGet(keys));
+    for (size_t i = 0; i < keys.size(); ++i) {
+      stored[keys[i].hash.b()] = std::move(got[i]);
+    }
+  }
   std::map<std::string, const Item*> in_batch;  // key -> source key
   std::vector<WriteRequest> puts;
   for (const Claim& c : claims) {
     const Item* owner = nullptr;
-    std::optional<Item> stored;
     if (auto it = in_batch.find(c.key_bytes); it != in_batch.end()) {
       owner = it->second;
     } else {
-      ASSIGN_OR_RETURN(stored, keymap_->Get(Key{AttributeValue::B(c.key_bytes),
-                                                std::nullopt}));
-      const AttributeValue* src = stored ? stored->Find("src") : nullptr;
+      const std::optional<Item>& cur = stored[c.key_bytes];
+      const AttributeValue* src = cur ? cur->Find("src") : nullptr;
       if (src != nullptr && src->is(AttrType::kM)) owner = &src->m();
     }
     if (owner != nullptr && *owner == *c.source_key) continue;  // ours already
@@ -1191,14 +1281,15 @@ Status MigrationImpl::DrainReverse(uint64_t target) {
 Status MigrationImpl::PreDrain(Table* t, bool reverse) {
   constexpr uint64_t kSmallLag = 200;
   for (int round = 0; round < 50; ++round) {
-    uint64_t latest = LatestSequence(t);
+    ASSIGN_OR_RETURN(uint64_t latest, LatestSequence(t));
     RETURN_IF_ERROR(reverse ? DrainReverse(latest) : DrainForward(latest));
     uint64_t applied;
     {
       std::lock_guard lock(mu_);
       applied = reverse ? state_.reverse_seq : state_.replayed_seq;
     }
-    if (LatestSequence(t) <= applied + kSmallLag) break;
+    ASSIGN_OR_RETURN(uint64_t now, LatestSequence(t));
+    if (now <= applied + kSmallLag) break;
   }
   return Status::OK();
 }
@@ -1206,9 +1297,11 @@ Status MigrationImpl::PreDrain(Table* t, bool reverse) {
 Status MigrationImpl::WaitCaughtUp() {
   RETURN_IF_ERROR(WaitBackfill());
   if (phase() == RunPhase::kCutOver) {
-    return DrainReverse(LatestSequence(dest_.get()));
+    ASSIGN_OR_RETURN(uint64_t latest, LatestSequence(dest_.get()));
+    return DrainReverse(latest);
   }
-  return DrainForward(LatestSequence(source_.get()));
+  ASSIGN_OR_RETURN(uint64_t latest, LatestSequence(source_.get()));
+  return DrainForward(latest);
 }
 
 // ---------------------------------------------------------------- verify
@@ -1269,48 +1362,135 @@ Result<VerifyReport> MigrationImpl::Verify(size_t max_reported) {
 }
 
 // Stores without snapshots (DynamoDB): compare consistent scans of both
-// sides, each round after sync has passed the newest record of the mapped
-// side. A key that differs may have been written between the two scans, so
-// it is re-checked in the next rounds (after the stream has passed the time
-// of the read) and counts only if it differs in every round.
+// sides after sync has passed the newest record of the mapped side. A key
+// that differs may have been written between the two scans, so each one is
+// then re-checked with point reads (Recheck).
 Result<VerifyReport> MigrationImpl::VerifyLive(Table* from, Table* to,
                                                bool cut_over,
                                                size_t max_reported) {
-  constexpr int kRounds = 4;
-  std::set<std::string> suspects;
-  VerifyReport report;
-  for (int round = 0; round < kRounds; ++round) {
-    uint64_t target = LatestSequence(from);
-    RETURN_IF_ERROR(cut_over ? DrainReverse(target) : DrainForward(target));
-    std::set<std::string> diff;
-    ASSIGN_OR_RETURN(report, Compare(from, nullptr, !cut_over, to, nullptr,
-                                     max_reported, &diff));
-    report.sequence = target;
-    if (report.differences > 0 && diff.empty()) return report;  // duplicates
-    if (round == 0) {
-      suspects = std::move(diff);
-    } else {
-      std::set<std::string> still;
-      for (const std::string& k : diff) {
-        if (suspects.count(k) != 0) still.insert(k);
-      }
-      suspects = std::move(still);
+  ASSIGN_OR_RETURN(uint64_t target, LatestSequence(from));
+  RETURN_IF_ERROR(cut_over ? DrainReverse(target) : DrainForward(target));
+  Suspects suspects;
+  ASSIGN_OR_RETURN(
+      VerifyReport report,
+      Compare(from, nullptr, !cut_over, to, nullptr, max_reported, &suspects));
+  report.sequence = target;
+  if (suspects.empty()) return report;  // clean, or collisions (counted)
+  ASSIGN_OR_RETURN(RecheckResult still,
+                   Recheck(from, to, cut_over, std::move(suspects)));
+  report.differences += still.different.size();
+  report.unsettled = still.unsettled;
+  for (auto& [k, d] : still.different) {
+    if (report.first.size() >= max_reported) break;
+    report.first.push_back(std::move(d));
+  }
+  return report;
+}
+
+// Each attempt reads the suspects' mapped-side items, lets sync pass the
+// newest record of that side, reads the other side, then the mapped side
+// again. Where the mapped side did not change in between, the other side's
+// read came after sync had applied that very state, so the two must be
+// equal; if they are, the key is clean. Over kAttempts attempts (spaced
+// out, so that a hot key gets quiet moments), a key found unequal while
+// quiet and never equal is a difference; a key never quiet is unsettled.
+// Keys the other side's item maps back to (its inverse mapping) join the
+// key's mapped-side keys: an item written after the scan.
+Result<MigrationImpl::RecheckResult> MigrationImpl::Recheck(Table* from,
+                                                            Table* to,
+                                                            bool cut_over,
+                                                            Suspects suspects) {
+  constexpr int kAttempts = 10;
+  const KeySchema& from_schema = from->key_schema();
+  const KeySchema& to_schema = to->key_schema();
+  ASSIGN_OR_RETURN(std::unique_ptr<ItemMapper> m, mappers_->NewMapper());
+  auto map = [&](const Item& in, bool forward, std::vector<Item>* out) {
+    out->clear();
+    Status s = forward != cut_over ? m->Up(in, out) : m->Down(in, out);
+    if (!s.ok()) out->clear();
+  };
+  auto same = [](const std::optional<Item>& a, const std::optional<Item>& b) {
+    return a.has_value() == b.has_value() &&
+           (!a || HashItem(*a) == HashItem(*b));
+  };
+  std::map<std::string, VerifyReport::Difference> shown;
+  for (int attempt = 0; attempt < kAttempts && !suspects.empty(); ++attempt) {
+    if (attempt > 0) {
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(std::min(20 << attempt, 1000)));
     }
-    if (suspects.empty()) {
-      report.differences = 0;
-      report.first.clear();
-      return report;
+    std::vector<Key> from_keys, to_keys;
+    std::map<std::string, size_t> from_index;  // key bytes -> from_keys
+    for (auto& [kb, sp] : suspects) {
+      to_keys.push_back(sp.to_key);
+      for (const Key& k : sp.from_keys) {
+        std::string b = KeyBytes(k);
+        if (from_index.emplace(b, from_keys.size()).second) {
+          from_keys.push_back(k);
+        }
+      }
+    }
+    ASSIGN_OR_RETURN(std::vector<std::optional<Item>> before,
+                     from->BatchGet(from_keys));
+    ASSIGN_OR_RETURN(uint64_t target, LatestSequence(from));
+    RETURN_IF_ERROR(cut_over ? DrainReverse(target) : DrainForward(target));
+    ASSIGN_OR_RETURN(std::vector<std::optional<Item>> actual,
+                     to->BatchGet(to_keys));
+    ASSIGN_OR_RETURN(std::vector<std::optional<Item>> after,
+                     from->BatchGet(from_keys));
+    size_t i = 0;
+    for (auto it = suspects.begin(); it != suspects.end(); ++i) {
+      const std::string& kb = it->first;
+      Suspect& sp = it->second;
+      bool stable = true;
+      std::optional<Item> expected;
+      std::vector<Item> outs;
+      for (const Key& k : sp.from_keys) {
+        size_t at = from_index[KeyBytes(k)];
+        if (!same(before[at], after[at])) stable = false;
+        if (!after[at]) continue;
+        map(*after[at], true, &outs);
+        for (Item& o : outs) {
+          Result<std::string> okb = KeyBytes(o, to_schema);
+          if (okb.ok() && *okb == kb) expected = std::move(o);
+        }
+      }
+      if (actual[i]) {
+        map(*actual[i], false, &outs);
+        for (const Item& o : outs) {
+          Result<Key> k = ExtractKey(o, from_schema);
+          if (!k.ok() || from_index.count(KeyBytes(*k)) != 0) continue;
+          sp.from_keys.push_back(*k);  // read in the next attempt
+          stable = false;
+        }
+      }
+      if (stable && same(expected, actual[i])) {
+        shown.erase(kb);
+        it = suspects.erase(it);
+        continue;
+      }
+      if (!stable) {
+        ++it;
+        continue;
+      }
+      VerifyReport::Difference& d = shown[kb];  // unequal while quiet
+      d.key = ItemToJson(KeyToItem(sp.to_key, to_schema));
+      d.expected = expected ? ItemToJson(*expected) : "";
+      d.actual = actual[i] ? ItemToJson(*actual[i]) : "";
+      ++it;
     }
   }
-  report.differences = suspects.size();
-  return report;
+  RecheckResult result;
+  result.different = std::move(shown);
+  result.unsettled = suspects.size() - result.different.size();
+  return result;
 }
 
 Result<VerifyReport> MigrationImpl::Compare(Table* from,
                                             const Snapshot* from_snap, bool up,
                                             Table* to, const Snapshot* to_snap,
                                             size_t max_reported,
-                                            std::set<std::string>* diff_keys) {
+                                            Suspects* suspects) {
   const KeySchema& from_schema = from->key_schema();
   const KeySchema& to_schema = to->key_schema();
   const int segments = 16;
@@ -1421,28 +1601,41 @@ Result<VerifyReport> MigrationImpl::Compare(Table* from,
   }
   if (!any) return report;
 
-  // Pass 2: key -> hash in the mismatched buckets, both sides.
+  // Pass 2: key -> hash in the mismatched buckets, both sides (and, for
+  // suspects, the keys involved).
   std::map<std::string, Hash128> exp_keys, act_keys;
-  RETURN_IF_ERROR(scan_all(from, from_snap,
-                           [&](const Item& item, ItemMapper* m, int) -> Status {
-                             std::vector<Item> outs;
-                             (void)map_item(m, item, &outs);
-                             for (const Item& o : outs) {
-                               Result<std::string> kb = KeyBytes(o, to_schema);
-                               if (!kb.ok() || !bad[BucketOf(*kb)]) continue;
-                               Hash128 h = HashItem(o);
-                               std::lock_guard lock(merge_mu);
-                               exp_keys[*kb] = h;
-                             }
-                             return Status::OK();
-                           }));
+  std::set<std::string> twice;  // keys produced or found twice
+  Suspects found;
+  RETURN_IF_ERROR(scan_all(
+      from, from_snap, [&](const Item& item, ItemMapper* m, int) -> Status {
+        std::vector<Item> outs;
+        (void)map_item(m, item, &outs);
+        for (const Item& o : outs) {
+          Result<std::string> kb = KeyBytes(o, to_schema);
+          if (!kb.ok() || !bad[BucketOf(*kb)]) continue;
+          Hash128 h = HashItem(o);
+          std::lock_guard lock(merge_mu);
+          if (!exp_keys.emplace(*kb, h).second) {
+            exp_keys[*kb] = h;
+            twice.insert(*kb);
+          }
+          if (suspects != nullptr) {
+            Suspect& sp = found[*kb];
+            sp.to_key = *ExtractKey(o, to_schema);
+            sp.from_keys.push_back(*ExtractKey(item, from_schema));
+          }
+        }
+        return Status::OK();
+      }));
   RETURN_IF_ERROR(
       scan_all(to, to_snap, [&](const Item& item, ItemMapper*, int) -> Status {
         ASSIGN_OR_RETURN(std::string kb, KeyBytes(item, to_schema));
         if (!bad[BucketOf(kb)]) return Status::OK();
         Hash128 h = HashItem(item);
         std::lock_guard lock(merge_mu);
-        act_keys[kb] = h;
+        if (!act_keys.emplace(kb, h).second) twice.insert(kb);
+        if (suspects != nullptr)
+          found[kb].to_key = *ExtractKey(item, to_schema);
         return Status::OK();
       }));
   std::set<std::string> diff;
@@ -1453,13 +1646,28 @@ Result<VerifyReport> MigrationImpl::Compare(Table* from,
   for (auto& [k, h] : act_keys) {
     if (exp_keys.count(k) == 0) diff.insert(k);
   }
-  report.differences = diff.size();
-  if (diff_keys != nullptr) *diff_keys = diff;
+  for (const std::string& k : twice) diff.erase(k);
+  report.differences = diff.size() + twice.size();
+  if (suspects != nullptr) {
+    // Live tables: the two passes read different moments, so buckets that
+    // differed in pass 1 but hold no differing key in pass 2 had a write in
+    // flight. Keys seen twice are differences (collisions); the others are
+    // re-checked.
+    report.differences = twice.size();
+    for (const std::string& k : diff) suspects->emplace(k, std::move(found[k]));
+    for (const std::string& k : twice) {
+      if (report.first.size() >= max_reported) break;
+      report.first.push_back({ItemToJson(KeyToItem(found[k].to_key, to_schema)),
+                              "(two items map to this key)", ""});
+    }
+    return report;
+  }
   if (report.differences == 0) {
     // Same keys and hashes but different multisets: duplicates (fan-out
-    // collisions). Count the buckets.
+    // collisions) hiding from the key maps. Count the buckets.
     for (bool b : bad) report.differences += b;
   }
+  for (const std::string& k : twice) diff.insert(k);
 
   // Pass 3: the items of the first few differing keys.
   std::set<std::string> wanted;
@@ -1493,7 +1701,6 @@ Result<VerifyReport> MigrationImpl::Compare(Table* from,
         return Status::OK();
       }));
   for (auto& [k, d] : shown) report.first.push_back(std::move(d));
-  (void)from_schema;
   return report;
 }
 
@@ -1516,6 +1723,7 @@ Result<FlipReport> MigrationImpl::Cutover() {
   FlipReport report;
   report.from_table = state_.source;
   report.to_table = state_.destination;
+  ASSIGN_OR_RETURN(std::unique_ptr<Fence> fence, FenceWriters(state_.source));
   ASSIGN_OR_RETURN(std::unique_ptr<WriteHold> hold,
                    router_->HoldWrites(plan_.logical_table));
   CrashPoint("cutover.held");
@@ -1525,7 +1733,7 @@ Result<FlipReport> MigrationImpl::Cutover() {
     replayed_before = state_.replayed;
   }
   // With writes held the source cannot change: drain to its last record.
-  uint64_t target = LatestSequence(source_.get());
+  ASSIGN_OR_RETURN(uint64_t target, LatestSequence(source_.get()));
   RETURN_IF_ERROR(DrainForward(target));
   {
     std::lock_guard lc(capture_mu_);
@@ -1533,7 +1741,7 @@ Result<FlipReport> MigrationImpl::Cutover() {
     capture_on_ = false;
     replay_on_ = false;
   }
-  uint64_t reverse_start = LatestSequence(dest_.get());
+  ASSIGN_OR_RETURN(uint64_t reverse_start, LatestSequence(dest_.get()));
   RETURN_IF_ERROR(PinStream(dest_.get(), reverse_start));
   uint64_t epoch = 0;
   ASSIGN_OR_RETURN(std::optional<control::Pointer> ptr,
@@ -1558,10 +1766,30 @@ Result<FlipReport> MigrationImpl::Cutover() {
   }
   control::Pointer np{state_.destination, epoch + 1, "active", state_.run_id};
   RETURN_IF_ERROR(router_->Flip(plan_.logical_table, np, hold.get()));
+  if (fence) fence->Dismiss();
   CrashPoint("cutover.flipped");
   report.write_pause_ms = hold->held_ms();
   hold.reset();  // writes go on, to the destination
   return report;
+}
+
+Result<std::unique_ptr<MigrationImpl::Fence>> MigrationImpl::FenceWriters(
+    const std::string& active) {
+  if (opts_.fence_seconds <= 0) return std::unique_ptr<Fence>();
+  ASSIGN_OR_RETURN(std::optional<control::Pointer> ptr,
+                   control::GetPointer(store_, plan_.logical_table));
+  control::Pointer p =
+      ptr ? *ptr : control::Pointer{active, 0, "active", state_.run_id};
+  p.state = "active";
+  auto fence = std::make_unique<Fence>(store_, plan_.logical_table, p);
+  control::Pointer switching = p;
+  switching.state = "switching";
+  switching.run = state_.run_id;
+  RETURN_IF_ERROR(control::SetPointer(store_, plan_.logical_table, switching));
+  CrashPoint("flip.switching");
+  std::this_thread::sleep_for(
+      std::chrono::duration<double>(opts_.fence_seconds));
+  return fence;
 }
 
 Result<FlipReport> MigrationImpl::Rollback() {
@@ -1575,10 +1803,12 @@ Result<FlipReport> MigrationImpl::Rollback() {
   FlipReport report;
   report.from_table = state_.destination;
   report.to_table = state_.source;
+  ASSIGN_OR_RETURN(std::unique_ptr<Fence> fence,
+                   FenceWriters(state_.destination));
   ASSIGN_OR_RETURN(std::unique_ptr<WriteHold> hold,
                    router_->HoldWrites(plan_.logical_table));
   CrashPoint("rollback.held");
-  uint64_t target = LatestSequence(dest_.get());
+  ASSIGN_OR_RETURN(uint64_t target, LatestSequence(dest_.get()));
   RETURN_IF_ERROR(DrainReverse(target));
   {
     std::lock_guard lr(reverse_mu_);
@@ -1586,7 +1816,7 @@ Result<FlipReport> MigrationImpl::Rollback() {
   }
   // Forward capture resumes after everything reverse sync wrote into the
   // source (those records must not flow forward again).
-  uint64_t restart = LatestSequence(source_.get());
+  ASSIGN_OR_RETURN(uint64_t restart, LatestSequence(source_.get()));
   uint64_t epoch = 0;
   ASSIGN_OR_RETURN(std::optional<control::Pointer> ptr,
                    control::GetPointer(store_, plan_.logical_table));
@@ -1605,6 +1835,7 @@ Result<FlipReport> MigrationImpl::Rollback() {
   CrashPoint("rollback.saved");
   control::Pointer np{state_.source, epoch + 1, "active", state_.run_id};
   RETURN_IF_ERROR(router_->Flip(plan_.logical_table, np, hold.get()));
+  if (fence) fence->Dismiss();
   CrashPoint("rollback.flipped");
   {
     std::lock_guard lc(capture_mu_);
@@ -1628,7 +1859,8 @@ Status MigrationImpl::Finish() {
         plan_.logical_table + " is in phase " +
         std::string(RunPhaseName(phase())));
   }
-  RETURN_IF_ERROR(DrainReverse(LatestSequence(dest_.get())));
+  ASSIGN_OR_RETURN(uint64_t latest, LatestSequence(dest_.get()));
+  RETURN_IF_ERROR(DrainReverse(latest));
   {
     std::lock_guard lr(reverse_mu_);
     reverse_on_ = false;

@@ -76,9 +76,11 @@ void AdaptiveRate::OnSuccess() {
 void AdaptiveRate::OnThrottle() {
   std::lock_guard lock(mu_);
   Clock::time_point now = Clock::now();
-  // One decrease per 100 ms: a burst of throttles from many threads is one
-  // congestion signal, not twenty.
-  if (now - last_decrease_ < std::chrono::milliseconds(100)) return;
+  // One decrease per second: the throttles of one second, from any number
+  // of threads, are one congestion signal (a decrease per throttle would
+  // drive the rate to the floor whenever a steady small fraction of
+  // requests is throttled, which is how a hot partition looks).
+  if (now - last_decrease_ < std::chrono::seconds(1)) return;
   last_decrease_ = now;
   double base = rate_;
   if (base == 0) {

@@ -25,6 +25,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -76,8 +77,11 @@ std::string KeyItemJson(const Key& key, const KeySchema& schema) {
   return out;
 }
 
-Result<KeySchema> SchemaOf(dom::element table) {
-  std::map<std::string, AttrType, std::less<>> types;
+// The types of the attributes in AttributeDefinitions.
+using AttrTypes = std::map<std::string, AttrType, std::less<>>;
+
+AttrTypes AttrTypesOf(dom::element table) {
+  AttrTypes types;
   dom::array defs;
   if (table["AttributeDefinitions"].get_array().get(defs) ==
       simdjson::SUCCESS) {
@@ -89,10 +93,17 @@ Result<KeySchema> SchemaOf(dom::element table) {
       if (at) types[std::string(*n)] = *at;
     }
   }
+  return types;
+}
+
+// A KeySchema array ([{"AttributeName","KeyType"}]) of a table or an index.
+Result<KeySchema> KeySchemaOf(dom::element owner, const AttrTypes& types,
+                              const std::string& what) {
   KeySchema ks;
   dom::array keys;
-  if (table["KeySchema"].get_array().get(keys) != simdjson::SUCCESS) {
-    return Status::Internal("DescribeTable: no KeySchema in the response");
+  if (owner["KeySchema"].get_array().get(keys) != simdjson::SUCCESS) {
+    return Status::Internal("DescribeTable: no KeySchema for " + what +
+                            " in the response");
   }
   for (dom::element k : keys) {
     auto n = Str(k, "AttributeName");
@@ -109,14 +120,97 @@ Result<KeySchema> SchemaOf(dom::element table) {
   return ks;
 }
 
-std::string AttrDefs(const KeySchema& ks) {
-  std::string out = "[{\"AttributeName\":" + JsonQuoted(ks.hash.name) +
-                    ",\"AttributeType\":\"" +
-                    std::string(AttrTypeName(ks.hash.type)) + "\"}";
-  if (ks.range) {
-    out += ",{\"AttributeName\":" + JsonQuoted(ks.range->name) +
-           ",\"AttributeType\":\"" + std::string(AttrTypeName(ks.range->type)) +
-           "\"}";
+// ReadCapacityUnits / WriteCapacityUnits of a ProvisionedThroughput (0 if
+// absent).
+std::pair<int64_t, int64_t> CapacityOf(dom::element owner) {
+  int64_t r = 0, w = 0;
+  dom::element pt;
+  if (owner["ProvisionedThroughput"].get(pt) == simdjson::SUCCESS) {
+    if (pt["ReadCapacityUnits"].get_int64().get(r) != simdjson::SUCCESS) r = 0;
+    if (pt["WriteCapacityUnits"].get_int64().get(w) != simdjson::SUCCESS) w = 0;
+  }
+  return {r, w};
+}
+
+// The indexes of a DescribeTable answer's Table (global ones first, each
+// kind in the order reported). *all_active: every index reporting an
+// IndexStatus is ACTIVE.
+Result<std::vector<SecondaryIndex>> IndexesOf(dom::element table,
+                                              const AttrTypes& types,
+                                              bool provisioned,
+                                              bool* all_active) {
+  std::vector<SecondaryIndex> out;
+  *all_active = true;
+  for (auto [field, kind] :
+       {std::pair{"GlobalSecondaryIndexes", SecondaryIndex::Kind::kGlobal},
+        std::pair{"LocalSecondaryIndexes", SecondaryIndex::Kind::kLocal}}) {
+    dom::array list;
+    if (table[field].get_array().get(list) != simdjson::SUCCESS) continue;
+    for (dom::element e : list) {
+      SecondaryIndex ix;
+      ix.kind = kind;
+      ix.name = Str(e, "IndexName").value_or("");
+      ASSIGN_OR_RETURN(ix.key_schema,
+                       KeySchemaOf(e, types, "index " + ix.name));
+      dom::element proj;
+      if (e["Projection"].get(proj) == simdjson::SUCCESS) {
+        ix.projection = Str(proj, "ProjectionType").value_or("ALL");
+        dom::array attrs;
+        if (proj["NonKeyAttributes"].get_array().get(attrs) ==
+            simdjson::SUCCESS) {
+          for (dom::element a : attrs) {
+            std::string_view v;
+            if (a.get_string().get(v) == simdjson::SUCCESS) {
+              ix.non_key_attributes.emplace_back(v);
+            }
+          }
+        }
+      }
+      if (kind == SecondaryIndex::Kind::kGlobal && provisioned) {
+        std::tie(ix.read_capacity, ix.write_capacity) = CapacityOf(e);
+      }
+      auto status = Str(e, "IndexStatus");
+      if (status && *status != "ACTIVE") *all_active = false;
+      out.push_back(std::move(ix));
+    }
+  }
+  return out;
+}
+
+// AttributeDefinitions for the key attributes of the table and its indexes,
+// each once. Errors: InvalidArgument for an attribute given two types.
+Result<std::string> AttrDefs(const std::string& table,
+                             const TableOptions& opts) {
+  std::vector<std::pair<std::string, AttrType>> defs;
+  std::map<std::string, std::pair<AttrType, std::string>> seen;  // -> where
+  auto add = [&](const KeyAttribute& a, const std::string& where) -> Status {
+    auto [it, added] = seen.try_emplace(a.name, a.type, where);
+    if (added) {
+      defs.emplace_back(a.name, a.type);
+      return Status::OK();
+    }
+    if (it->second.first == a.type) return Status::OK();
+    return Status::InvalidArgument(
+        "create table " + table + ": attribute \"" + a.name +
+        "\" has two types: " + std::string(AttrTypeName(it->second.first)) +
+        " as " + it->second.second + " and " +
+        std::string(AttrTypeName(a.type)) + " as " + where +
+        " (DynamoDB keeps one type per attribute name)");
+  };
+  auto add_schema = [&](const KeySchema& ks, const std::string& owner) {
+    Status s = add(ks.hash, "the hash key of " + owner);
+    if (s.ok() && ks.range) s = add(*ks.range, "the range key of " + owner);
+    return s;
+  };
+  RETURN_IF_ERROR(add_schema(opts.key_schema, "the table"));
+  for (const SecondaryIndex& ix : opts.indexes) {
+    RETURN_IF_ERROR(add_schema(ix.key_schema, "index " + ix.name));
+  }
+  std::string out = "[";
+  for (const auto& [name, type] : defs) {
+    if (out.size() > 1) out += ",";
+    out += "{\"AttributeName\":" + JsonQuoted(name) + ",\"AttributeType\":\"" +
+           std::string(AttrTypeName(type)) + "\"}";
   }
   return out + "]";
 }
@@ -129,6 +223,57 @@ std::string KeySchemaJson(const KeySchema& ks) {
            ",\"KeyType\":\"RANGE\"}";
   }
   return out + "]";
+}
+
+std::string ThroughputJson(int64_t read, int64_t write) {
+  return "{\"ReadCapacityUnits\":" + std::to_string(read) +
+         ",\"WriteCapacityUnits\":" + std::to_string(write) + "}";
+}
+
+std::string ProjectionJson(const SecondaryIndex& ix) {
+  std::string out = "{\"ProjectionType\":" + JsonQuoted(ix.projection);
+  if (!ix.non_key_attributes.empty()) {
+    out += ",\"NonKeyAttributes\":[";
+    for (size_t i = 0; i < ix.non_key_attributes.size(); ++i) {
+      if (i) out += ",";
+      out += JsonQuoted(ix.non_key_attributes[i]);
+    }
+    out += "]";
+  }
+  return out + "}";
+}
+
+// ,"BillingMode":...,"ProvisionedThroughput":...,"GlobalSecondaryIndexes":
+// ...,"LocalSecondaryIndexes":... of a CreateTable request. A global index
+// of a provisioned table without capacities of its own gets the table's.
+std::string BillingAndIndexesJson(const TableOptions& opts) {
+  bool provisioned = opts.billing == BillingMode::kProvisioned;
+  std::string out;
+  if (provisioned) {
+    out += ",\"BillingMode\":\"PROVISIONED\",\"ProvisionedThroughput\":" +
+           ThroughputJson(opts.read_capacity, opts.write_capacity);
+  } else {
+    out += ",\"BillingMode\":\"PAY_PER_REQUEST\"";
+  }
+  std::string global, local;
+  for (const SecondaryIndex& ix : opts.indexes) {
+    bool is_global = ix.kind == SecondaryIndex::Kind::kGlobal;
+    std::string& list = is_global ? global : local;
+    if (!list.empty()) list += ",";
+    list += "{\"IndexName\":" + JsonQuoted(ix.name) +
+            ",\"KeySchema\":" + KeySchemaJson(ix.key_schema) +
+            ",\"Projection\":" + ProjectionJson(ix);
+    if (is_global && provisioned) {
+      bool own = ix.read_capacity > 0 || ix.write_capacity > 0;
+      list += ",\"ProvisionedThroughput\":" +
+              ThroughputJson(own ? ix.read_capacity : opts.read_capacity,
+                             own ? ix.write_capacity : opts.write_capacity);
+    }
+    list += "}";
+  }
+  if (!global.empty()) out += ",\"GlobalSecondaryIndexes\":[" + global + "]";
+  if (!local.empty()) out += ",\"LocalSecondaryIndexes\":[" + local + "]";
+  return out;
 }
 
 // Appends ,"ConditionExpression":...,"ExpressionAttributeNames":... for a
@@ -465,6 +610,7 @@ class RemoteStoreImpl;
 struct Described {
   TableDescription desc;
   std::string status;
+  bool indexes_active = true;  // every index that reports a status
   std::string stream_arn;
 };
 
@@ -476,6 +622,8 @@ class RemoteTable : public Table {
   const KeySchema& key_schema() const override { return ks_; }
 
   Result<std::optional<Item>> Get(const Key& key) override;
+  Result<std::vector<std::optional<Item>>> BatchGet(
+      const std::vector<Key>& keys) override;
   Result<std::optional<Item>> Put(const Item& item,
                                   const Condition& cond) override;
   Result<std::optional<Item>> Delete(const Key& key,
@@ -514,11 +662,11 @@ class RemoteStoreImpl : public Store {
           "bad table name \"" + name +
           "\": DynamoDB wants 3-255 characters of [a-zA-Z0-9_.-]");
     }
-    std::string body =
-        "{\"TableName\":" + JsonQuoted(name) +
-        ",\"KeySchema\":" + KeySchemaJson(opts.key_schema) +
-        ",\"AttributeDefinitions\":" + AttrDefs(opts.key_schema) +
-        ",\"BillingMode\":\"PAY_PER_REQUEST\"";
+    ASSIGN_OR_RETURN(std::string defs, AttrDefs(name, opts));
+    std::string body = "{\"TableName\":" + JsonQuoted(name) +
+                       ",\"KeySchema\":" + KeySchemaJson(opts.key_schema) +
+                       ",\"AttributeDefinitions\":" + defs +
+                       BillingAndIndexesJson(opts);
     if (opts.stream_enabled) {
       body +=
           ",\"StreamSpecification\":{\"StreamEnabled\":true,"
@@ -535,7 +683,7 @@ class RemoteStoreImpl : public Store {
       return r.status();
     }
     return WaitFor(name, [](const Result<Described>& d) {
-      return d.ok() && d->status == "ACTIVE";
+      return d.ok() && d->status == "ACTIVE" && d->indexes_active;
     });
   }
 
@@ -631,7 +779,28 @@ class RemoteStoreImpl : public Store {
     }
     Described d;
     d.desc.name = name;
-    ASSIGN_OR_RETURN(d.desc.key_schema, SchemaOf(t));
+    AttrTypes types = AttrTypesOf(t);
+    ASSIGN_OR_RETURN(d.desc.key_schema, KeySchemaOf(t, types, "the table"));
+    // BillingModeSummary is missing on tables created provisioned (the
+    // default) and never switched: then provisioned capacity says so.
+    auto [read, write] = CapacityOf(t);
+    std::string_view billing;
+    dom::element summary;
+    if (t["BillingModeSummary"].get(summary) == simdjson::SUCCESS) {
+      billing = Str(summary, "BillingMode").value_or("");
+    }
+    if (billing == "PAY_PER_REQUEST") {
+      d.desc.billing = BillingMode::kPayPerRequest;
+    } else if (billing == "PROVISIONED" ||
+               (billing.empty() && (read > 0 || write > 0))) {
+      d.desc.billing = BillingMode::kProvisioned;
+      d.desc.read_capacity = read;
+      d.desc.write_capacity = write;
+    }
+    ASSIGN_OR_RETURN(
+        d.desc.indexes,
+        IndexesOf(t, types, d.desc.billing == BillingMode::kProvisioned,
+                  &d.indexes_active));
     uint64_t n = 0;
     if (t["ItemCount"].get_uint64().get(n) == simdjson::SUCCESS) {
       d.desc.item_count = n;
@@ -735,6 +904,90 @@ Result<std::optional<Item>> RemoteTable::Get(const Key& key) {
   if (d.root["Item"].get(item) != simdjson::SUCCESS) return std::nullopt;
   ASSIGN_OR_RETURN(Item it, ItemOf(item, "GetItem"));
   return std::optional<Item>(std::move(it));
+}
+
+// BatchGetItem, 100 distinct keys a request, consistent. Keys the endpoint
+// leaves unprocessed (throttled partitions) are asked for again after a
+// full-jitter backoff, up to RetryOptions::max_attempts rounds.
+Result<std::vector<std::optional<Item>>> RemoteTable::BatchGet(
+    const std::vector<Key>& keys) {
+  constexpr size_t kMaxKeys = 100;
+  auto bytes_of = [](const Key& k) {
+    std::string b;
+    AppendOrderedKeyBytes(k.hash, &b);
+    if (k.range) AppendOrderedKeyBytes(*k.range, &b);
+    return b;
+  };
+  std::map<std::string, std::optional<Item>> found;  // key bytes -> item
+  std::vector<std::pair<std::string, std::string>> pending;  // bytes, json
+  for (const Key& k : keys) {
+    std::string b = bytes_of(k);
+    if (found.emplace(b, std::nullopt).second) {
+      pending.emplace_back(std::move(b), KeyItemJson(k, ks_));
+    }
+  }
+  const RetryOptions& retry = client()->options().retry;
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  int round = 0;
+  while (!pending.empty()) {
+    std::vector<std::pair<std::string, std::string>> again;
+    for (size_t at = 0; at < pending.size(); at += kMaxKeys) {
+      size_t end = std::min(pending.size(), at + kMaxKeys);
+      std::string body = "{\"RequestItems\":{" + JsonQuoted(name_) +
+                         ":{\"ConsistentRead\":true,\"Keys\":[";
+      for (size_t i = at; i < end; ++i) {
+        if (i > at) body += ",";
+        body += pending[i].second;
+      }
+      body += "]}}}";
+      ASSIGN_OR_RETURN(std::string resp, client()->Call(Service::kDynamoDB,
+                                                        "BatchGetItem", body));
+      Doc d;
+      RETURN_IF_ERROR(Parse(resp, "BatchGetItem", &d));
+      dom::array items;
+      if (d.root["Responses"][name_].get_array().get(items) ==
+          simdjson::SUCCESS) {
+        for (dom::element e : items) {
+          ASSIGN_OR_RETURN(Item it, ItemOf(e, "BatchGetItem"));
+          ASSIGN_OR_RETURN(Key k, ExtractKey(it, ks_));
+          auto f = found.find(bytes_of(k));
+          if (f == found.end()) {
+            return Status::FailedPrecondition(
+                "BatchGetItem on " + name_ +
+                " returned an item that was not asked for: " +
+                KeyItemJson(k, ks_));
+          }
+          f->second = std::move(it);
+        }
+      }
+      dom::array un;
+      if (d.root["UnprocessedKeys"][name_]["Keys"].get_array().get(un) ==
+          simdjson::SUCCESS) {
+        for (dom::element e : un) {
+          ASSIGN_OR_RETURN(Item ki, ItemOf(e, "BatchGetItem UnprocessedKeys"));
+          ASSIGN_OR_RETURN(Key k, ExtractKey(ki, ks_));
+          again.emplace_back(bytes_of(k), KeyItemJson(k, ks_));
+        }
+      }
+    }
+    if (again.empty()) break;
+    if (++round >= retry.max_attempts) {
+      return Status::ResourceExhausted(
+          "BatchGetItem on " + name_ + ": " + std::to_string(again.size()) +
+          " keys still unprocessed after " + std::to_string(round) +
+          " rounds (the error is transient: resume the run to continue)");
+    }
+    int64_t cap =
+        std::min<int64_t>(retry.max_delay_ms,
+                          int64_t{retry.base_delay_ms} << std::min(round, 20));
+    std::uniform_int_distribution<int64_t> jitter(0, std::max<int64_t>(cap, 1));
+    std::this_thread::sleep_for(std::chrono::milliseconds(jitter(rng)));
+    pending = std::move(again);
+  }
+  std::vector<std::optional<Item>> out;
+  out.reserve(keys.size());
+  for (const Key& k : keys) out.push_back(found[bytes_of(k)]);
+  return out;
 }
 
 Result<std::optional<Item>> OldItem(const std::string& resp,

@@ -781,8 +781,15 @@ Result<std::string> RequestHandler::Impl::Dispatch(std::string_view op,
 Result<std::string> RequestHandler::Impl::CreateTable(const Fields& f) {
   ASSIGN_OR_RETURN(std::string name, f.Required("TableName"));
   RETURN_IF_ERROR(CheckTableName(name));
-  RETURN_IF_ERROR(
-      RejectLegacy(f, {"GlobalSecondaryIndexes", "LocalSecondaryIndexes"}));
+  for (std::string_view n :
+       {"GlobalSecondaryIndexes", "LocalSecondaryIndexes"}) {
+    if (f.Has(n)) {
+      return Validation(
+          "godwit serve has no secondary indexes: cannot create "
+          "table " +
+          name + " with " + std::string(n) + "; create it without indexes");
+    }
+  }
   ASSIGN_OR_RETURN(auto ks, f.List("KeySchema"));
   ASSIGN_OR_RETURN(auto defs, f.List("AttributeDefinitions"));
   if (!ks) return Validation("KeySchema is required");

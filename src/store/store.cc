@@ -18,6 +18,17 @@ std::string_view ChangeTypeName(ChangeType t) {
   return "UNKNOWN";
 }
 
+Result<std::vector<std::optional<Item>>> Table::BatchGet(
+    const std::vector<Key>& keys) {
+  std::vector<std::optional<Item>> out;
+  out.reserve(keys.size());
+  for (const Key& k : keys) {
+    ASSIGN_OR_RETURN(std::optional<Item> item, Get(k));
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
 Status Table::RegisterStreamConsumer(const std::string& name,
                                      uint64_t position) {
   return Status::Unimplemented(

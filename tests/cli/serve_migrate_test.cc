@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,60 +18,27 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
+#include "testutil/process.h"
 #include "testutil/temp_dir.h"
-
-extern char** environ;
 
 namespace godwit {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream f(path);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
-// Starts `argv` with stdout and stderr to `log`.
-pid_t Spawn(std::vector<std::string> args, const std::string& log) {
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  pid_t pid = -1;
-  int rc = posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  EXPECT_EQ(rc, 0) << "spawn " << args[0];
-  return rc == 0 ? pid : -1;
-}
-
-// Waits up to `timeout_s` for `pid`; the exit code, or -1 (then killed).
-int WaitExit(pid_t pid, double timeout_s) {
-  auto deadline = std::chrono::steady_clock::now() +
-                  std::chrono::duration<double>(timeout_s);
-  int status = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (waitpid(pid, &status, WNOHANG) == pid) {
-      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  kill(pid, SIGKILL);
-  waitpid(pid, &status, 0);
-  return -1;
-}
+using testing::ReadFile;
+using testing::Spawn;
+using testing::WaitExit;
 
 class ServeMigrateTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (std::system("python3 -c 'import boto3' >/dev/null 2>&1") != 0) {
+    if (needs_boto3_ &&
+        std::system("python3 -c 'import boto3' >/dev/null 2>&1") != 0) {
       GTEST_SKIP() << "boto3 is not installed (python3 -c 'import boto3' "
                       "failed): no application to write during the run";
     }
@@ -113,10 +79,16 @@ class ServeMigrateTest : public ::testing::Test {
         << Out();
 
     std::string port_file = dir_.Join("port");
-    server_ = Spawn(
-        {GODWIT_BINARY, "--config", dir_.Join("godwit.toml"), "serve",
-         "--listen", "127.0.0.1:0", "--port-file", port_file, "--no-sync"},
-        dir_.Join("serve.log"));
+    std::vector<std::string> serve = {
+        GODWIT_BINARY, "--config", dir_.Join("godwit.toml"),
+        "serve",       "--listen", "127.0.0.1:0",
+        "--port-file", port_file,  "--no-sync"};
+    if (!auth_.empty()) {
+      std::ofstream(dir_.Join("auth")) << "# test keys\n" << auth_ << "\n";
+      serve.push_back("--auth");
+      serve.push_back(dir_.Join("auth"));
+    }
+    server_ = Spawn(serve, dir_.Join("serve.log"));
     for (int i = 0; i < 600 && !fs::exists(port_file); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
@@ -136,8 +108,10 @@ class ServeMigrateTest : public ::testing::Test {
   }
 
   // Runs godwit with `args` (after --config); the exit code. Output: Out().
+  // `env`: the child's AWS_* environment instead of this process's (see
+  // Spawn).
   int Godwit(std::vector<std::string> args, double timeout_s = 300,
-             bool via_server = true) {
+             bool via_server = true, std::vector<std::string> env = {}) {
     std::vector<std::string> all = {GODWIT_BINARY, "--config",
                                     dir_.Join("godwit.toml")};
     if (!url_.empty() && via_server) {
@@ -145,11 +119,14 @@ class ServeMigrateTest : public ::testing::Test {
       all.push_back(url_);
     }
     all.insert(all.end(), args.begin(), args.end());
-    return WaitExit(Spawn(all, dir_.Join("cmd.log")), timeout_s);
+    return WaitExit(Spawn(all, dir_.Join("cmd.log"), std::move(env)),
+                    timeout_s);
   }
   std::string Out() { return ReadFile(dir_.Join("cmd.log")); }
 
   static constexpr int kKeys = 3000;
+  bool needs_boto3_ = true;  // the application writing during a run
+  std::string auth_;         // "KEY SECRET": serve with --auth
   testing::TempDir dir_;
   pid_t server_ = -1;
   pid_t writer_ = -1;
@@ -238,6 +215,78 @@ TEST_F(ServeMigrateTest, StoreCommandsOverTheDynamoDbApi) {
   EXPECT_EQ(lines, kKeys + 1);
   ASSERT_EQ(remote({"delete", "Events", R"({"pk":{"S":"zz"}})"}), 0) << Out();
   EXPECT_NE(remote({"get", "Events", R"({"pk":{"S":"zz"}})"}), 0);
+}
+
+// `godwit serve --auth`: the --server commands sign their requests with the
+// credentials `--store URL` would use (environment, AWS_PROFILE, ~/.aws),
+// and the server checks them like any other request's.
+class ServeAuthTest : public ServeMigrateTest {
+ protected:
+  ServeAuthTest() {
+    needs_boto3_ = false;
+    auth_ = "AKIDSERVE s3cr3t/key";
+  }
+  static std::vector<std::string> Env(const std::string& id,
+                                      const std::string& secret) {
+    std::vector<std::string> env = {"AWS_CONFIG_FILE=/dev/null",
+                                    "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+                                    "AWS_REGION=eu-west-1"};
+    if (!id.empty()) {
+      env.push_back("AWS_ACCESS_KEY_ID=" + id);
+      env.push_back("AWS_SECRET_ACCESS_KEY=" + secret);
+    }
+    return env;
+  }
+};
+
+TEST_F(ServeAuthTest, AdminRequestsAreSignedAndChecked) {
+  // The right key: the server answers the command itself (no run here).
+  EXPECT_NE(Godwit({"ctl", "Events", "progress"}, 60, true,
+                   Env("AKIDSERVE", "s3cr3t/key")),
+            0);
+  EXPECT_NE(Out().find("no migration of Events runs in this server"),
+            std::string::npos)
+      << Out();
+  EXPECT_EQ(Out().find("authentication failed"), std::string::npos) << Out();
+
+  // From a profile in ~/.aws/credentials (AWS_PROFILE), the same.
+  std::ofstream(dir_.Join("credentials"))
+      << "[ops]\naws_access_key_id = AKIDSERVE\n"
+         "aws_secret_access_key = s3cr3t/key\n";
+  EXPECT_NE(Godwit({"ctl", "Events", "progress"}, 60, true,
+                   {"AWS_CONFIG_FILE=/dev/null",
+                    "AWS_SHARED_CREDENTIALS_FILE=" + dir_.Join("credentials"),
+                    "AWS_PROFILE=ops"}),
+            0);
+  EXPECT_NE(Out().find("no migration of Events runs in this server"),
+            std::string::npos)
+      << Out();
+
+  // A wrong secret, an unknown key, no credentials (placeholder keys):
+  // refused, and the error says it is about authentication.
+  struct Case {
+    std::string id, secret, type;
+  };
+  for (const Case& c :
+       {Case{"AKIDSERVE", "not-it", "InvalidSignatureException"},
+        Case{"AKIDOTHER", "s3cr3t/key", "UnrecognizedClientException"},
+        Case{"", "", "UnrecognizedClientException"}}) {
+    EXPECT_NE(
+        Godwit({"ctl", "Events", "progress"}, 60, true, Env(c.id, c.secret)),
+        0);
+    EXPECT_NE(Out().find("authentication failed at " + url_), std::string::npos)
+        << Out();
+    EXPECT_NE(Out().find(c.type), std::string::npos) << Out();
+    EXPECT_EQ(Out().find("no migration of Events"), std::string::npos) << Out();
+  }
+  EXPECT_NE(Out().find("placeholder"), std::string::npos) << Out();
+
+  // The store commands over the same server sign with the same keys.
+  EXPECT_EQ(Godwit({"--store", url_, "table", "list"}, 60, false,
+                   Env("AKIDSERVE", "s3cr3t/key")),
+            0)
+      << Out();
+  EXPECT_NE(Out().find("Events"), std::string::npos) << Out();
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "godwit/json.h"
@@ -237,6 +238,161 @@ TEST(RemoteStore, OperationsAgainstMoto) {
   ExerciseStore(store->get(), false);
 }
 
+// A provisioned table with a global index (INCLUDE) and a local index,
+// sharing a key attribute ("created") with each other.
+TableOptions IndexedOptions() {
+  TableOptions t;
+  t.key_schema =
+      KeySchema{{"pk", AttrType::kS}, KeyAttribute{"sk", AttrType::kN}};
+  t.billing = BillingMode::kProvisioned;
+  t.read_capacity = 5;
+  t.write_capacity = 6;
+  SecondaryIndex gsi;
+  gsi.kind = SecondaryIndex::Kind::kGlobal;
+  gsi.name = "by_customer";
+  gsi.key_schema = KeySchema{{"customer", AttrType::kS},
+                             KeyAttribute{"created", AttrType::kN}};
+  gsi.projection = "INCLUDE";
+  gsi.non_key_attributes = {"total", "status"};
+  gsi.read_capacity = 3;
+  gsi.write_capacity = 4;
+  SecondaryIndex lsi;
+  lsi.kind = SecondaryIndex::Kind::kLocal;
+  lsi.name = "by_created";
+  lsi.key_schema =
+      KeySchema{{"pk", AttrType::kS}, KeyAttribute{"created", AttrType::kN}};
+  lsi.projection = "KEYS_ONLY";
+  t.indexes = {gsi, lsi};
+  return t;
+}
+
+std::vector<SecondaryIndex> SortedIndexes(std::vector<SecondaryIndex> v) {
+  std::sort(v.begin(), v.end(),
+            [](const SecondaryIndex& a, const SecondaryIndex& b) {
+              return a.name < b.name;
+            });
+  return v;
+}
+
+TEST(RemoteStore, IndexesAndBillingRoundTripOnMoto) {
+  if (testing::MotoBinary().empty())
+    GTEST_SKIP() << "moto_server not installed: secondary indexes and "
+                    "billing modes were not tested";
+  MotoEndpoint moto;
+  ASSERT_TRUE(moto.error().empty()) << moto.error();
+  auto store = OpenRemoteStore(moto.Options());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+
+  TableOptions t = IndexedOptions();
+  Status created = (*store)->CreateTable("Indexed", t);
+  ASSERT_TRUE(created.ok()) << created.ToString();
+  auto d = (*store)->DescribeTable("Indexed");
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->key_schema, t.key_schema);
+  EXPECT_EQ(d->billing, BillingMode::kProvisioned);
+  EXPECT_EQ(d->read_capacity, 5);
+  EXPECT_EQ(d->write_capacity, 6);
+  ASSERT_EQ(d->indexes.size(), 2u);
+  EXPECT_EQ(SortedIndexes(d->indexes), SortedIndexes(t.indexes));
+  // The same through Table::Describe.
+  auto tab = (*store)->GetTable("Indexed");
+  ASSERT_TRUE(tab.ok()) << tab.status().ToString();
+  auto d2 = (*tab)->Describe();
+  ASSERT_TRUE(d2.ok()) << d2.status().ToString();
+  EXPECT_EQ(SortedIndexes(d2->indexes), SortedIndexes(t.indexes));
+  EXPECT_EQ(d2->billing, BillingMode::kProvisioned);
+
+  // On-demand, asked for or by default.
+  for (BillingMode b : {BillingMode::kPayPerRequest, BillingMode::kDefault}) {
+    TableOptions od;
+    od.key_schema = KeySchema{{"pk", AttrType::kS}, std::nullopt};
+    od.billing = b;
+    std::string name =
+        b == BillingMode::kDefault ? "OnDemandDefault" : "OnDemand";
+    ASSERT_TRUE((*store)->CreateTable(name, od).ok());
+    auto dd = (*store)->DescribeTable(name);
+    ASSERT_TRUE(dd.ok()) << dd.status().ToString();
+    EXPECT_EQ(dd->billing, BillingMode::kPayPerRequest) << name;
+    EXPECT_EQ(dd->read_capacity, 0) << name;
+    EXPECT_EQ(dd->write_capacity, 0) << name;
+    EXPECT_TRUE(dd->indexes.empty()) << name;
+  }
+  // An on-demand global index has no capacities.
+  TableOptions odi = IndexedOptions();
+  odi.billing = BillingMode::kPayPerRequest;
+  odi.read_capacity = odi.write_capacity = 0;
+  odi.indexes[0].read_capacity = odi.indexes[0].write_capacity = 0;
+  ASSERT_TRUE((*store)->CreateTable("OnDemandIndexed", odi).ok());
+  auto di = (*store)->DescribeTable("OnDemandIndexed");
+  ASSERT_TRUE(di.ok()) << di.status().ToString();
+  EXPECT_EQ(di->billing, BillingMode::kPayPerRequest);
+  EXPECT_EQ(SortedIndexes(di->indexes), SortedIndexes(odi.indexes));
+
+  // A table created without BillingMode (AWS's default, provisioned) has
+  // no BillingMode in its summary: its capacity says provisioned.
+  remote::Client raw(moto.Options());
+  ASSERT_TRUE(
+      raw.Call(remote::Service::kDynamoDB, "CreateTable",
+               R"({"TableName":"Legacy",)"
+               R"("KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],)"
+               R"("AttributeDefinitions":[{"AttributeName":"pk",)"
+               R"("AttributeType":"S"}],)"
+               R"("ProvisionedThroughput":{"ReadCapacityUnits":2,)"
+               R"("WriteCapacityUnits":1}})")
+          .ok());
+  auto dl = (*store)->DescribeTable("Legacy");
+  ASSERT_TRUE(dl.ok()) << dl.status().ToString();
+  EXPECT_EQ(dl->billing, BillingMode::kProvisioned);
+  EXPECT_EQ(dl->read_capacity, 2);
+  EXPECT_EQ(dl->write_capacity, 1);
+}
+
+TEST(RemoteStore, AnAttributeWithTwoTypesIsRefusedBeforeAnyRequest) {
+  // Nothing listens on the port: a request would fail as Unavailable.
+  RemoteStoreOptions o = testing::LocalOptions(testing::FreePort());
+  o.retry.max_attempts = 1;
+  auto store = OpenRemoteStore(o);
+  ASSERT_TRUE(store.ok());
+  TableOptions t = IndexedOptions();
+  t.indexes[1].key_schema.range->type = AttrType::kS;  // "created" was N
+  Status s = (*store)->CreateTable("Conflict", t);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.message().find("\"created\""), std::string_view::npos)
+      << s.ToString();
+  EXPECT_NE(s.message().find("by_created"), std::string_view::npos)
+      << s.ToString();
+  EXPECT_EQ(GetRemoteStoreStats(store->get()).requests, 0u);
+  // A table key declared again by an index with another type, too.
+  t = IndexedOptions();
+  t.indexes[0].key_schema.hash = {"pk", AttrType::kB};
+  s = (*store)->CreateTable("Conflict", t);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.message().find("\"pk\""), std::string_view::npos) << s.ToString();
+  EXPECT_EQ(GetRemoteStoreStats(store->get()).requests, 0u);
+}
+
+TEST(RemoteStore, GodwitServeRefusesIndexesClearly) {
+  ServeEndpoint ep;
+  ASSERT_TRUE(ep.error().empty()) << ep.error();
+  auto store = OpenRemoteStore(ep.Options());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  TableOptions t = IndexedOptions();
+  Status s = (*store)->CreateTable("Indexed", t);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.message().find("godwit serve has no secondary indexes"),
+            std::string_view::npos)
+      << s.ToString();
+  EXPECT_TRUE((*store)->DescribeTable("Indexed").status().IsNotFound());
+  // Without indexes it works; the billing mode is ignored (on-demand, as
+  // every table of godwit serve).
+  t.indexes.clear();
+  ASSERT_TRUE((*store)->CreateTable("Indexed", t).ok());
+  auto d = (*store)->DescribeTable("Indexed");
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->billing, BillingMode::kPayPerRequest);
+  EXPECT_TRUE(d->indexes.empty());
+}
+
 TEST(RemoteStore, SigV4AgainstTheServersVerifier) {
   ServeEndpoint ep({{"AKIDTEST", "secret"}});
   ASSERT_TRUE(ep.error().empty()) << ep.error();
@@ -294,7 +450,9 @@ TEST(RemoteClient, AdaptiveRateIsAimd) {
   r.OnThrottle();
   double first = r.rate();
   EXPECT_GE(first, 2);
-  std::this_thread::sleep_for(std::chrono::milliseconds(120));
+  r.OnThrottle();  // the same second: the same congestion signal
+  EXPECT_DOUBLE_EQ(r.rate(), first);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1050));
   r.OnThrottle();
   EXPECT_DOUBLE_EQ(r.rate(), std::max(2.0, first / 2));
   double low = r.rate();

@@ -88,6 +88,36 @@ TEST_F(LocalStoreTest, BadSchemasAreRejected) {
   EXPECT_TRUE(store_->CreateTable("t3x", {empty, true}).IsInvalidArgument());
 }
 
+// No secondary indexes here: a table asking for one is refused (and not
+// created); billing settings are accepted and ignored.
+TEST_F(LocalStoreTest, SecondaryIndexesAreUnimplementedBillingIsIgnored) {
+  TableOptions o;
+  o.key_schema = HashRangeSchema();
+  SecondaryIndex gsi;
+  gsi.name = "by_other";
+  gsi.key_schema = KeySchema{{"other", AttrType::kS}, std::nullopt};
+  o.indexes.push_back(gsi);
+  Status s = store_->CreateTable("Indexed", o);
+  EXPECT_EQ(s.code(), StatusCode::kUnimplemented) << s.ToString();
+  EXPECT_NE(s.message().find("the local store has no secondary indexes"),
+            std::string_view::npos)
+      << s.ToString();
+  EXPECT_NE(s.message().find("by_other"), std::string_view::npos)
+      << s.ToString();
+  EXPECT_TRUE(store_->DescribeTable("Indexed").status().IsNotFound());
+
+  o.indexes.clear();
+  o.billing = BillingMode::kProvisioned;
+  o.read_capacity = 5;
+  o.write_capacity = 7;
+  ASSERT_OK(store_->CreateTable("Billed", o));
+  ASSERT_OK_AND_ASSIGN(TableDescription d, store_->DescribeTable("Billed"));
+  EXPECT_EQ(d.billing, BillingMode::kDefault);
+  EXPECT_EQ(d.read_capacity, 0);
+  EXPECT_EQ(d.write_capacity, 0);
+  EXPECT_TRUE(d.indexes.empty());
+}
+
 TEST_F(LocalStoreTest, PutGetDeleteReturnOldItems) {
   auto t = Create("Items", HashSchema());
   ASSERT_OK_AND_ASSIGN(auto old, t->Put(MakeItem("a", std::nullopt, 1)));

@@ -1202,6 +1202,16 @@ Status LocalStoreImpl::CreateTable(const std::string& name,
                                    const TableOptions& opts) {
   RETURN_IF_ERROR(ValidateTableName(name));
   RETURN_IF_ERROR(ValidateSchema(opts.key_schema));
+  // Billing (opts.billing, capacities) means nothing here and is ignored.
+  if (!opts.indexes.empty()) {
+    return Status::Unimplemented(
+        "the local store has no secondary indexes: cannot create table " +
+        name + " with index " + opts.indexes.front().name +
+        (opts.indexes.size() > 1
+             ? " (and " + std::to_string(opts.indexes.size() - 1) + " more)"
+             : "") +
+        "; create it without indexes, or use a remote store (DynamoDB)");
+  }
   std::lock_guard l(mu_);
   if (tables_.count(name)) {
     return Status::AlreadyExists("table " + name + " exists");
