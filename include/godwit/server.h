@@ -117,7 +117,20 @@ struct ServerOptions {
   // Empty: no authentication (any credentials are accepted). Otherwise
   // every request must be SigV4-signed by one of these keys.
   AuthKeys auth;
+  // The store under a routing `store` (godwit serve serves its router's,
+  // which resolves a logical table name through the pointer). Requests
+  // with the header kPhysicalTablesHeader go to this one, by physical
+  // table name: godwit's remote store sends it, so that a migration run
+  // against this server reads and writes the tables it names ("Orders" is
+  // the old table even while the pointer routes "Orders" to "Orders.v2").
+  // nullptr: the header is ignored.
+  Store* physical = nullptr;
 };
+
+// The header (any value) that addresses physical tables; see
+// ServerOptions::physical.
+inline constexpr std::string_view kPhysicalTablesHeader =
+    "X-Godwit-Physical-Tables";
 
 // Parses "host:port" (IPv4 or a name) or "[v6]:port".
 // Errors: InvalidArgument.

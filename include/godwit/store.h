@@ -18,6 +18,7 @@
 #define GODWIT_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -281,6 +282,15 @@ class Table {
   // BatchGetItem requests of up to 100 keys.
   virtual Result<std::vector<std::optional<Item>>> BatchGet(
       const std::vector<Key>& keys);
+  // Runs `fn` on the table that serves this one's operations, with that
+  // choice fixed for the whole call: a read-modify-write done inside
+  // (read, check, write) cannot have its read and its write land on two
+  // different tables when a router flips in between. The default runs fn
+  // on *this; the router's tables run it on the active physical table with
+  // flips held off.
+  virtual Status WithStableTable(const std::function<Status(Table&)>& fn) {
+    return fn(*this);
+  }
   // Writes `item`; returns the previous item at its key, if any.
   // Errors: InvalidArgument (validation), Aborted (condition failed).
   virtual Result<std::optional<Item>> Put(

@@ -69,6 +69,7 @@ Status RunServe(const Context& ctx, const ServeArgs& a) {
   if (!a.auth_file.empty()) {
     ASSIGN_OR_RETURN(so.auth, server::LoadAuthFile(a.auth_file));
   }
+  so.physical = session.store.get();  // for godwit's own remote store
   ASSIGN_OR_RETURN(std::unique_ptr<server::Server> srv,
                    server::Server::Start(session.router->store(), so));
 

@@ -35,6 +35,10 @@ class RoutedTable : public Table {
     std::shared_lock lock(route_->gate);
     return route_->active->Get(key);
   }
+  Status WithStableTable(const std::function<Status(Table&)>& fn) override {
+    std::shared_lock lock(route_->gate);
+    return fn(*route_->active);
+  }
   Result<std::optional<Item>> Put(const Item& item,
                                   const Condition& cond) override {
     std::shared_lock lock(route_->gate);

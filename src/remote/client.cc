@@ -8,6 +8,7 @@
 #include <random>
 #include <thread>
 
+#include "godwit/server.h"
 #include "util/sigv4.h"
 
 namespace godwit::remote {
@@ -229,6 +230,10 @@ Client::Response Client::Send(Service svc, std::string_view op,
     hdrs = curl_slist_append(hdrs, (k + ": " + v).c_str());
   }
   hdrs = curl_slist_append(hdrs, "Expect:");
+  // godwit serve: address physical tables, not the tables their names
+  // route to (ServerOptions::physical). Unsigned; other endpoints ignore it.
+  hdrs = curl_slist_append(
+      hdrs, (std::string(server::kPhysicalTablesHeader) + ": 1").c_str());
   const std::string& url = streams ? opts_.streams_endpoint : opts_.endpoint;
   std::string full = url + "/";
   curl_easy_setopt(h, CURLOPT_URL, full.c_str());

@@ -375,6 +375,18 @@ class RemoteStreamReader : public StreamReader {
     }
     position_ = after_;
     RETURN_IF_ERROR(RefreshShards());
+    if (pos.kind == StreamPosition::Kind::kTrimHorizon) {
+      // Before the oldest record kept: the oldest shard's start - 1, which
+      // is also the stream's latest sequence while it keeps no record (a
+      // quiet table, or a stream just turned on).
+      for (auto& [id, s] : shards_) {
+        if (s.start.empty()) continue;
+        ASSIGN_OR_RETURN(uint64_t start, codec_.ToU64(s.start, table_));
+        if (start > 0 && (position_ == 0 || start - 1 < position_)) {
+          position_ = start - 1;
+        }
+      }
+    }
     if (after_ == 0 || latest_) return Status::OK();
     // Trimmed? The oldest shards must start at or before the record after
     // the position.

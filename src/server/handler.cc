@@ -992,15 +992,19 @@ Result<std::string> RequestHandler::Impl::PutItem(const Fields& f) {
   std::optional<Item> old;
   {
     std::lock_guard<std::mutex> l(stripes[StripeOf(name, key)]);
-    Condition store_cond = Condition::None();
-    if (!cond.empty()) {
-      ASSIGN_OR_RETURN(std::optional<Item> cur, t->Get(key));
-      if (!EvaluateCondition(cond, cur ? &*cur : nullptr)) {
-        return Status::Aborted("condition");
+    // The check and the write on one table, also across a router's flip.
+    RETURN_IF_ERROR(t->WithStableTable([&](Table& table) -> Status {
+      Condition store_cond = Condition::None();
+      if (!cond.empty()) {
+        ASSIGN_OR_RETURN(std::optional<Item> cur, table.Get(key));
+        if (!EvaluateCondition(cond, cur ? &*cur : nullptr)) {
+          return Status::Aborted("condition");
+        }
+        if (!cur) store_cond = Condition::NotExists();
       }
-      if (!cur) store_cond = Condition::NotExists();
-    }
-    ASSIGN_OR_RETURN(old, t->Put(item, store_cond));
+      ASSIGN_OR_RETURN(old, table.Put(item, store_cond));
+      return Status::OK();
+    }));
   }
   Obj o;
   if (rv && *rv == "ALL_OLD" && old) o.Raw("Attributes", ItemJson(*old));
@@ -1050,13 +1054,16 @@ Result<std::string> RequestHandler::Impl::DeleteItem(const Fields& f) {
   std::optional<Item> old;
   {
     std::lock_guard<std::mutex> l(stripes[StripeOf(name, key)]);
-    if (!cond.empty()) {
-      ASSIGN_OR_RETURN(std::optional<Item> cur, t->Get(key));
-      if (!EvaluateCondition(cond, cur ? &*cur : nullptr)) {
-        return Status::Aborted("condition");
+    RETURN_IF_ERROR(t->WithStableTable([&](Table& table) -> Status {
+      if (!cond.empty()) {
+        ASSIGN_OR_RETURN(std::optional<Item> cur, table.Get(key));
+        if (!EvaluateCondition(cond, cur ? &*cur : nullptr)) {
+          return Status::Aborted("condition");
+        }
       }
-    }
-    ASSIGN_OR_RETURN(old, t->Delete(key));
+      ASSIGN_OR_RETURN(old, table.Delete(key));
+      return Status::OK();
+    }));
   }
   Obj o;
   if (rv && *rv == "ALL_OLD" && old) o.Raw("Attributes", ItemJson(*old));
@@ -1097,30 +1104,35 @@ Result<std::string> RequestHandler::Impl::UpdateItem(const Fields& f) {
   bool wrote = false;
   {
     std::lock_guard<std::mutex> l(stripes[StripeOf(name, key)]);
-    ASSIGN_OR_RETURN(old, t->Get(key));
-    if (!EvaluateCondition(cond, old ? &*old : nullptr)) {
-      return Status::Aborted("condition");
-    }
-    if (update) {
-      ASSIGN_OR_RETURN(r,
-                       ApplyUpdate(*update, old ? &*old : nullptr, &key_item));
-    } else {
-      r.item = old ? *old : key_item;
-    }
-    // An update of an absent item that left only the key (a REMOVE of
-    // nothing) creates nothing, as in DynamoDB.
-    bool skip = !old && update && r.item == key_item;
-    if (!skip && !(old && *old == r.item)) {
-      Status valid = ValidateItem(r.item, &schema);
-      if (!valid.ok()) {
-        return Validation(std::string(valid.message()));
+    // Read, update and write on one table, also across a router's flip
+    // (else an item read from the old table could be written to the new).
+    RETURN_IF_ERROR(t->WithStableTable([&](Table& table) -> Status {
+      ASSIGN_OR_RETURN(old, table.Get(key));
+      if (!EvaluateCondition(cond, old ? &*old : nullptr)) {
+        return Status::Aborted("condition");
       }
-      ASSIGN_OR_RETURN(
-          std::optional<Item> prev,
-          t->Put(r.item, old ? Condition::None() : Condition::NotExists()));
-      (void)prev;
-      wrote = true;
-    }
+      if (update) {
+        ASSIGN_OR_RETURN(
+            r, ApplyUpdate(*update, old ? &*old : nullptr, &key_item));
+      } else {
+        r.item = old ? *old : key_item;
+      }
+      // An update of an absent item that left only the key (a REMOVE of
+      // nothing) creates nothing, as in DynamoDB.
+      bool skip = !old && update && r.item == key_item;
+      if (!skip && !(old && *old == r.item)) {
+        Status valid = ValidateItem(r.item, &schema);
+        if (!valid.ok()) {
+          return Validation(std::string(valid.message()));
+        }
+        ASSIGN_OR_RETURN(std::optional<Item> prev,
+                         table.Put(r.item, old ? Condition::None()
+                                               : Condition::NotExists()));
+        (void)prev;
+        wrote = true;
+      }
+      return Status::OK();
+    }));
   }
   Obj o;
   if (rv) {

@@ -64,11 +64,23 @@ class Session : public std::enable_shared_from_this<Session> {
   bool busy_ = false;  // a request is being handled (strand only)
 };
 
+// The physical tables' handler: the same, without the admin operations
+// (they belong to the routing side).
+HandlerOptions PhysicalOptions(const ServerOptions& opts) {
+  HandlerOptions h = opts.handler;
+  h.admin = nullptr;
+  return h;
+}
+
 class ServerImpl : public Server {
  public:
   ServerImpl(Store* store, const ServerOptions& opts)
       : opts_(opts),
         handler_(store, opts.handler),
+        physical_handler_(opts.physical != nullptr
+                              ? std::make_unique<RequestHandler>(
+                                    opts.physical, PhysicalOptions(opts))
+                              : nullptr),
         ioc_(std::max(1, opts.threads)),
         acceptor_(asio::make_strand(ioc_)) {}
 
@@ -155,6 +167,8 @@ class ServerImpl : public Server {
   bool stopping() const { return stopping_.load(); }
   const ServerOptions& options() const { return opts_; }
   RequestHandler& handler() { return handler_; }
+  // nullptr without ServerOptions::physical.
+  RequestHandler* physical_handler() { return physical_handler_.get(); }
   void Register(Session* s) {
     std::lock_guard<std::mutex> l(mu_);
     sessions_.insert(s);
@@ -195,6 +209,7 @@ class ServerImpl : public Server {
 
   // Constant after construction.
   RequestHandler handler_;
+  std::unique_ptr<RequestHandler> physical_handler_;
   asio::io_context ioc_;
   tcp::acceptor acceptor_;
   uint16_t port_ = 0;
@@ -278,8 +293,15 @@ void Session::OnRead(beast::error_code ec, size_t) {
       refused = CheckSigV4(sr, server_->options().auth,
                            static_cast<int64_t>(std::time(nullptr)));
     }
-    HttpResult r = refused ? *std::move(refused)
-                           : server_->handler().Handle(target, req.body());
+    RequestHandler* handler = &server_->handler();
+    if (server_->physical_handler() != nullptr &&
+        req.find(beast::string_view(kPhysicalTablesHeader.data(),
+                                    kPhysicalTablesHeader.size())) !=
+            req.end()) {
+      handler = server_->physical_handler();
+    }
+    HttpResult r =
+        refused ? *std::move(refused) : handler->Handle(target, req.body());
     res.result(static_cast<unsigned>(r.status));
     res.body() = std::move(r.body);
   }
