@@ -302,6 +302,9 @@ Item KeyToItem(const Key& key, const KeySchema& schema);
 // with 0x00 escaped as 0x00 0xFF and terminated by 0x00 0x00; B the same; N:
 // Number::AppendOrderedBytes). REQUIRES: v is S, N or B.
 void AppendOrderedKeyBytes(const AttributeValue& v, std::string* out);
+// The hash value's encoding, then the range value's if any: equal keys give
+// equal bytes, and the bytes order as the keys do.
+void AppendOrderedKeyBytes(const Key& key, std::string* out);
 
 // DynamoDB's size of an item in bytes (attribute names + values, the rules of
 // the DynamoDB developer guide: numbers 1 byte per 2 significant digits + 1,

@@ -379,6 +379,11 @@ void AppendOrderedKeyBytes(const AttributeValue& v, std::string* out) {
   out->append("\0\0", 2);
 }
 
+void AppendOrderedKeyBytes(const Key& key, std::string* out) {
+  AppendOrderedKeyBytes(key.hash, out);
+  if (key.range) AppendOrderedKeyBytes(*key.range, out);
+}
+
 // ---------------------------------------------------------------------------
 // Sizes and validation
 

@@ -87,8 +87,7 @@ int64_t NowMicros() {
 // The memcmp-ordered bytes of a key.
 std::string KeyBytes(const Key& key) {
   std::string out;
-  AppendOrderedKeyBytes(key.hash, &out);
-  if (key.range) AppendOrderedKeyBytes(*key.range, &out);
+  AppendOrderedKeyBytes(key, &out);
   return out;
 }
 

@@ -926,8 +926,7 @@ Result<std::vector<std::optional<Item>>> RemoteTable::BatchGet(
   constexpr size_t kMaxKeys = 100;
   auto bytes_of = [](const Key& k) {
     std::string b;
-    AppendOrderedKeyBytes(k.hash, &b);
-    if (k.range) AppendOrderedKeyBytes(*k.range, &b);
+    AppendOrderedKeyBytes(k, &b);
     return b;
   };
   std::map<std::string, std::optional<Item>> found;  // key bytes -> item

@@ -635,8 +635,7 @@ struct RequestHandler::Impl {
   size_t StripeOf(const std::string& table, const Key& key) {
     std::string s = table;
     s.push_back('\0');
-    AppendOrderedKeyBytes(key.hash, &s);
-    if (key.range) AppendOrderedKeyBytes(*key.range, &s);
+    AppendOrderedKeyBytes(key, &s);
     return std::hash<std::string>{}(s) % kStripes;
   }
 
@@ -1213,8 +1212,7 @@ Result<std::string> RequestHandler::Impl::BatchWriteItem(const Fields& f) {
         b.writes.push_back(WriteRequest::Delete(key));
       }
       std::string enc;
-      AppendOrderedKeyBytes(key.hash, &enc);
-      if (key.range) AppendOrderedKeyBytes(*key.range, &enc);
+      AppendOrderedKeyBytes(key, &enc);
       if (!seen.insert(enc).second) {
         return Validation("Provided list of item keys contains duplicates");
       }
@@ -1303,8 +1301,7 @@ Result<std::string> RequestHandler::Impl::BatchGetItem(const Fields& f) {
       }
       ASSIGN_OR_RETURN(Key key, ParseKeyElement(k, t->key_schema()));
       std::string enc;
-      AppendOrderedKeyBytes(key.hash, &enc);
-      if (key.range) AppendOrderedKeyBytes(*key.range, &enc);
+      AppendOrderedKeyBytes(key, &enc);
       if (!seen.insert(enc).second) {
         return Validation("Provided list of item keys contains duplicates");
       }

@@ -351,7 +351,7 @@ TEST(RemoteStore, IndexesAndBillingRoundTripOnMoto) {
 
 TEST(RemoteStore, AnAttributeWithTwoTypesIsRefusedBeforeAnyRequest) {
   // Nothing listens on the port: a request would fail as Unavailable.
-  RemoteStoreOptions o = testing::LocalOptions(testing::FreePort());
+  RemoteStoreOptions o = testing::LocalOptions(testing::FreeLoopbackPort());
   o.retry.max_attempts = 1;
   auto store = OpenRemoteStore(o);
   ASSERT_TRUE(store.ok());
@@ -515,7 +515,7 @@ TEST(RemoteClient, RetriesThroughFaultsAndGivesUpWithAClearError) {
 }
 
 TEST(RemoteClient, ConnectionRefusedIsUnavailable) {
-  RemoteStoreOptions o = testing::LocalOptions(testing::FreePort());
+  RemoteStoreOptions o = testing::LocalOptions(testing::FreeLoopbackPort());
   o.retry.max_attempts = 2;
   auto store = OpenRemoteStore(o);
   ASSERT_TRUE(store.ok());

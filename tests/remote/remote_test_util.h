@@ -31,6 +31,7 @@
 #include "godwit/local_store.h"
 #include "godwit/remote_store.h"
 #include "godwit/server.h"
+#include "testutil/process.h"
 #include "testutil/temp_dir.h"
 
 namespace godwit::testing {
@@ -278,88 +279,23 @@ class ServeEndpoint {
   std::string error_;
 };
 
-inline uint16_t FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
-inline bool CanConnect(uint16_t port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
-  close(fd);
-  return ok;
-}
-
-inline std::string MotoBinary() {
-  for (const char* p : {"/root/.pyenv/shims/moto_server",
-                        "/usr/local/bin/moto_server", "/usr/bin/moto_server"}) {
-    if (access(p, X_OK) == 0) return p;
-  }
-  return "";
-}
-
-// moto_server on a free loopback port; stopped by pid (TERM, then KILL).
+// moto_server on a free loopback port (testing::MotoServer), as an
+// endpoint for the remote store.
 class MotoEndpoint {
  public:
   MotoEndpoint() {
     std::string bin = MotoBinary();
     if (bin.empty()) {
       error_ = "moto_server not found";
-      return;
+    } else if (!server_.Start(bin, "")) {
+      error_ = "moto_server did not start and listen within 30 s";
     }
-    port_ = FreePort();
-    pid_ = fork();
-    if (pid_ == 0) {
-      setpgid(0, 0);
-      std::string port = std::to_string(port_);
-      int devnull = open("/dev/null", O_WRONLY);
-      dup2(devnull, 1);
-      dup2(devnull, 2);
-      execl(bin.c_str(), bin.c_str(), "-H", "127.0.0.1", "-p", port.c_str(),
-            static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    for (int i = 0; i < 300; ++i) {
-      if (CanConnect(port_)) return;
-      int status;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        error_ = "moto_server exited at start";
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    error_ = "moto_server did not listen within 30 s";
-  }
-  ~MotoEndpoint() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    for (int i = 0; i < 30; ++i) {
-      int status;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    kill(pid_, SIGKILL);
-    int status;
-    waitpid(pid_, &status, 0);
   }
   const std::string& error() const { return error_; }
-  RemoteStoreOptions Options() const { return LocalOptions(port_); }
+  RemoteStoreOptions Options() const { return LocalOptions(server_.port()); }
 
  private:
-  pid_t pid_ = -1;
-  uint16_t port_ = 0;
+  MotoServer server_;
   std::string error_;
 };
 

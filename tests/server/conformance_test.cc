@@ -25,6 +25,7 @@
 
 #include "godwit/local_store.h"
 #include "godwit/server.h"
+#include "testutil/process.h"
 #include "testutil/temp_dir.h"
 
 namespace godwit::server {
@@ -103,101 +104,7 @@ class GodwitUnderTest {
   std::unique_ptr<Server> server_;
 };
 
-uint16_t FreeLoopbackPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  socklen_t len = sizeof(a);
-  uint16_t port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
-    port = ntohs(a.sin_port);
-  }
-  close(fd);
-  return port;
-}
-
-bool Accepts(uint16_t port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
-  close(fd);
-  return ok;
-}
-
-// moto_server in its own process group on a free loopback port; stopped by
-// pid (SIGTERM, then SIGKILL: it does not always stop on SIGTERM).
-class MotoServer {
- public:
-  static std::string Binary() {
-    if (const char* e = std::getenv("GODWIT_MOTO_SERVER")) return e;
-    if (Exists("/root/.pyenv/shims/moto_server")) {
-      return "/root/.pyenv/shims/moto_server";
-    }
-    if (std::system("command -v moto_server >/dev/null 2>&1") == 0) {
-      return "moto_server";
-    }
-    return "";
-  }
-
-  bool Start(const std::string& binary, const std::string& log) {
-    port_ = FreeLoopbackPort();
-    if (port_ == 0) return false;
-    pid_ = fork();
-    if (pid_ == 0) {
-      setpgid(0, 0);
-      FILE* f = std::freopen(log.c_str(), "w", stdout);
-      (void)f;
-      dup2(fileno(stdout), 2);
-      std::string port = std::to_string(port_);
-      execlp(binary.c_str(), binary.c_str(), "-H", "127.0.0.1", "-p",
-             port.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    if (pid_ < 0) return false;
-    setpgid(pid_, pid_);
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (Accepts(port_)) return true;
-      int st;
-      if (waitpid(pid_, &st, WNOHANG) == pid_) {
-        pid_ = -1;
-        return false;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
-  }
-
-  ~MotoServer() {
-    if (pid_ <= 0) return;
-    kill(-pid_, SIGTERM);
-    for (int i = 0; i < 50; ++i) {
-      int st;
-      if (waitpid(pid_, &st, WNOHANG) == pid_) {
-        kill(-pid_, SIGKILL);  // anything left in its group
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    kill(-pid_, SIGKILL);
-    int st;
-    waitpid(pid_, &st, 0);
-  }
-
-  std::string endpoint() const {
-    return "http://127.0.0.1:" + std::to_string(port_);
-  }
-
- private:
-  pid_t pid_ = -1;
-  uint16_t port_ = 0;
-};
+using ::godwit::testing::MotoServer;
 
 bool HaveBoto3() {
   return std::system("python3 -c 'import boto3' >/dev/null 2>&1") == 0;
@@ -322,7 +229,7 @@ TEST(Conformance, Boto3AgainstGodwit) {
 // answers compared with godwit's, moto's departures reported (not compared).
 TEST(Conformance, Boto3AgainstMotoMatchesGodwit) {
   if (!HaveBoto3()) GTEST_SKIP() << "boto3 is not installed";
-  std::string moto_bin = MotoServer::Binary();
+  std::string moto_bin = ::godwit::testing::MotoBinary();
   if (moto_bin.empty()) {
     GTEST_SKIP() << "moto_server is not installed (set GODWIT_MOTO_SERVER): "
                     "the comparison with a second implementation did not run";

@@ -1,8 +1,11 @@
 #include "testutil/process.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -72,6 +75,91 @@ int WaitExit(pid_t pid, double timeout_s) {
 bool HasPythonModule(const std::string& module) {
   std::string cmd = "python3 -c 'import " + module + "' >/dev/null 2>&1";
   return std::system(cmd.c_str()) == 0;
+}
+
+uint16_t FreeLoopbackPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  socklen_t len = sizeof(a);
+  uint16_t port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
+    port = ntohs(a.sin_port);
+  }
+  close(fd);
+  return port;
+}
+
+bool AcceptsOnLoopback(uint16_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
+  close(fd);
+  return ok;
+}
+
+std::string MotoBinary() {
+  if (const char* e = std::getenv("GODWIT_MOTO_SERVER")) return e;
+  for (const char* p : {"/root/.pyenv/shims/moto_server",
+                        "/usr/local/bin/moto_server", "/usr/bin/moto_server"}) {
+    if (access(p, X_OK) == 0) return p;
+  }
+  if (std::system("command -v moto_server >/dev/null 2>&1") == 0) {
+    return "moto_server";
+  }
+  return "";
+}
+
+bool MotoServer::Start(const std::string& binary, const std::string& log) {
+  port_ = FreeLoopbackPort();
+  if (port_ == 0) return false;
+  pid_ = fork();
+  if (pid_ == 0) {
+    setpgid(0, 0);
+    int out = open(log.empty() ? "/dev/null" : log.c_str(),
+                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(out, 1);
+    dup2(out, 2);
+    std::string port = std::to_string(port_);
+    execlp(binary.c_str(), binary.c_str(), "-H", "127.0.0.1", "-p",
+           port.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  if (pid_ < 0) return false;
+  setpgid(pid_, pid_);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (AcceptsOnLoopback(port_)) return true;
+    int st;
+    if (waitpid(pid_, &st, WNOHANG) == pid_) {
+      pid_ = -1;
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+MotoServer::~MotoServer() {
+  if (pid_ <= 0) return;
+  kill(-pid_, SIGTERM);
+  for (int i = 0; i < 50; ++i) {
+    int st;
+    if (waitpid(pid_, &st, WNOHANG) == pid_) {
+      kill(-pid_, SIGKILL);  // anything left in its group
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  kill(-pid_, SIGKILL);
+  int st;
+  waitpid(pid_, &st, 0);
 }
 
 }  // namespace godwit::testing

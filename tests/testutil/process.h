@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,37 @@ int WaitExit(pid_t pid, double timeout_s);
 
 // True if `python3 -c 'import MODULE'` succeeds.
 bool HasPythonModule(const std::string& module);
+
+// A loopback TCP port free at the time of the call (0 if none).
+uint16_t FreeLoopbackPort();
+// True if something accepts connections on 127.0.0.1:port.
+bool AcceptsOnLoopback(uint16_t port);
+
+// The moto_server to run: $GODWIT_MOTO_SERVER, else the usual install
+// places, else one on PATH; "" if there is none.
+std::string MotoBinary();
+
+// moto_server in its own process group on a free loopback port; stopped by
+// pid (SIGTERM, then SIGKILL to the group: it does not always stop on
+// SIGTERM).
+class MotoServer {
+ public:
+  MotoServer() = default;
+  MotoServer(const MotoServer&) = delete;
+  MotoServer& operator=(const MotoServer&) = delete;
+  ~MotoServer();
+  // Starts `binary` with its output to `log` ("" for /dev/null) and waits
+  // up to 30 s for it to listen. False if it exits or does not listen.
+  bool Start(const std::string& binary, const std::string& log);
+  uint16_t port() const { return port_; }
+  std::string endpoint() const {
+    return "http://127.0.0.1:" + std::to_string(port_);
+  }
+
+ private:
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+};
 
 }  // namespace godwit::testing
 
