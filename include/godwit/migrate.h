@@ -29,6 +29,7 @@
 #include "godwit/item.h"
 #include "godwit/status.h"
 #include "godwit/store.h"
+#include "godwit/transform.h"
 
 namespace godwit {
 
@@ -38,12 +39,18 @@ class ItemMapper {
  public:
   virtual ~ItemMapper() = default;
   // Appends the images of `in` to *out; appending nothing drops the item.
-  // Must be deterministic.
-  // Errors: InvalidArgument for an error of this item (a transform error or
-  // a failed validation): the engine dead-letters it and counts it against
-  // --max-errors. Any other code stops the run.
-  virtual Status Up(const Item& in, std::vector<Item>* out) = 0;
-  virtual Status Down(const Item& in, std::vector<Item>* out) = 0;
+  // The images are complete: the mapper has run each migration's
+  // `validate` and DynamoDB's item rules against the target key schema
+  // (the destination's for Up, the source's for Down), so the engine does
+  // not validate again. Must be deterministic.
+  // Returns OK; InvalidArgument for an error of this item, with *error
+  // filled (the engine dead-letters the item through DeadLetterWriter and
+  // counts it against --max-errors; *out is left empty); any other code
+  // stops the run. `error` may be null when the caller only needs images.
+  virtual Status Up(const Item& in, std::vector<Item>* out,
+                    ItemError* error) = 0;
+  virtual Status Down(const Item& in, std::vector<Item>* out,
+                      ItemError* error) = 0;
 };
 
 class MapperFactory {
@@ -146,6 +153,13 @@ struct VerifyReport {
   bool ok() const { return differences == 0 && unmapped == 0; }
 };
 
+// A cutover or rollback is gated: it needs a passing verify of this run
+// in its current phase, with sync in step since (no run error, no resume
+// that recreated a table). `force` skips the gate; the report says so.
+struct FlipOptions {
+  bool force = false;
+};
+
 struct FlipReport {
   std::string from_table;
   std::string to_table;
@@ -208,11 +222,18 @@ class Migration {
   // after cutover down(destination) vs the old table. Writers may run.
   virtual Result<VerifyReport> Verify(size_t max_reported = 10) = 0;
   // Fenced flip to the destination; starts reverse sync.
-  virtual Result<FlipReport> Cutover() = 0;
+  // Errors: FailedPrecondition when the gate refuses (see FlipOptions).
+  virtual Result<FlipReport> Cutover(const FlipOptions& opts = {}) = 0;
   // Fenced flip back to the source; resumes forward replay.
-  virtual Result<FlipReport> Rollback() = 0;
+  virtual Result<FlipReport> Rollback(const FlipOptions& opts = {}) = 0;
   // Stops sync, records the ledger; the run ends. REQUIRES: cut over.
   virtual Status Finish() = 0;
+  // Ends the run without switching: only before cutover or after a
+  // rollback (the source is active). Stops every engine thread, drops the
+  // destination and the key map, removes the run's record, and leaves the
+  // source and its pointer untouched. Errors: FailedPrecondition naming the
+  // phase otherwise.
+  virtual Status Abandon() = 0;
 
   // Rate limit and pause (the `godwit ctl` commands).
   virtual void SetRate(double items_per_second) = 0;

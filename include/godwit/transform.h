@@ -34,6 +34,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -139,6 +140,17 @@ struct ItemOutcome {
 };
 std::string_view ItemOutcomeKindName(ItemOutcome::Kind kind);  // "ok", ...
 
+// Why one item could not be transformed: what a dead letter records (the
+// failure half of an ItemOutcome).
+struct ItemError {
+  ItemOutcome::Kind kind = ItemOutcome::Kind::kFailed;  // kFailed | kInvalid
+  std::string migration;  // id of the migration at fault, e.g. "0003_split"
+  std::string reason;
+  std::string traceback;
+};
+// REQUIRES: outcome.kind is kFailed or kInvalid.
+ItemError ItemErrorOf(const ItemOutcome& outcome);
+
 // What Create learned about one migration.
 struct MigrationInfo {
   std::string id;  // "0002_key_by_customer"
@@ -242,37 +254,55 @@ struct TransformStats {
   void Add(const ItemOutcome& outcome);
 };
 
-// Appends dead letters to a file, one JSON object per line:
-//   {"migration":"0002_x","kind":"failed","reason":"...",
-//    "key":{<DynamoDB-JSON of the source key>},"item":{<the source item>},
-//    "traceback":"..."}
-// Not thread safe: share one behind a mutex or keep one per thread.
+// Where dead letters come from: fields of every line.
+struct DeadLetterSource {
+  std::string run_id;  // empty outside a run (dry-run)
+  std::string table;   // the logical table
+};
+
+// Appends dead letters to a file, one JSON object per line (the grammar is
+// at the top of dead_letter.cc and in docs/migrations.md):
+//   {"run":"...","table":"Orders","phase":"backfill",
+//    "migration":"0002_x","kind":"failed","reason":"...",
+//    "traceback":"...","key":{<DynamoDB-JSON of the source key>},
+//    "item":{<the source item>}}
+// A source key gets at most one line per phase and file: Open reads the
+// lines already there, so a resumed run neither appends a key twice nor
+// counts it twice.
+// Not thread safe: share one behind a mutex.
 class DeadLetterWriter {
  public:
-  // Opens `path` for appending (created if missing). Errors: IOError.
+  // Opens `path` for appending (created if missing) and reads the keys
+  // already in it. Errors: IOError; DataLoss naming the line if an existing
+  // line is not a dead letter.
   static Result<std::unique_ptr<DeadLetterWriter>> Open(
-      const std::string& path);
+      const std::string& path, DeadLetterSource source = {});
   ~DeadLetterWriter();
 
-  // REQUIRES: outcome.kind is kFailed or kInvalid. `key_schema` picks the key
-  // attributes out of `source` (the whole item if they are missing).
+  // Writes one line unless this file already has one for the same source
+  // key (picked out of `item` by `key_schema`; the whole item if the key
+  // attributes are missing) in the same `phase`. Returns whether it wrote.
   // Errors: IOError.
-  Status Write(const Item& source, const KeySchema& key_schema,
-               const ItemOutcome& outcome);
+  Result<bool> Write(std::string_view phase, const Item& item,
+                     const KeySchema& key_schema, const ItemError& error);
   // Flushes to the OS. Errors: IOError.
   Status Flush();
+  // Lines this writer appended.
   uint64_t written() const { return written_; }
 
  private:
-  DeadLetterWriter(std::FILE* f, std::string path);
+  DeadLetterWriter(std::FILE* f, std::string path, DeadLetterSource source);
   std::FILE* file_;
   std::string path_;
+  DeadLetterSource source_;
+  std::set<std::string> seen_;  // phase + '\0' + key bytes
   uint64_t written_ = 0;
 };
 
-// One dead-letter line (exposed for tests and tools). See DeadLetterWriter.
-std::string DeadLetterLine(const Item& source, const KeySchema& key_schema,
-                           const ItemOutcome& outcome);
+// One dead-letter line without its newline (exposed for tests and tools).
+std::string DeadLetterLine(const DeadLetterSource& source,
+                           std::string_view phase, const Item& item,
+                           const KeySchema& key_schema, const ItemError& error);
 
 // "pk=ORDER#1 sk=2024" (S and N bare, B base64), or the start of the item's
 // DebugString if the key attributes are missing.

@@ -174,9 +174,12 @@ class MigrationImpl : public Migration {
   Status WaitBackfill() override;
   Status WaitCaughtUp() override;
   Result<VerifyReport> Verify(size_t max_reported) override;
-  Result<FlipReport> Cutover() override;
-  Result<FlipReport> Rollback() override;
+  Result<FlipReport> Cutover(const FlipOptions& opts) override;
+  Result<FlipReport> Rollback(const FlipOptions& opts) override;
   Status Finish() override;
+  Status Abandon() override {
+    return Status::Unimplemented("abandon is not implemented yet");
+  }
   void SetRate(double r) override { limiter_.SetRate(r); }
   void Pause(bool p) override { paused_.store(p); }
   void Stop() override;
@@ -229,8 +232,9 @@ class MigrationImpl : public Migration {
                  const KeySchema& in_schema, const char* phase,
                  std::vector<Item>* out, bool* item_error);
   Status WriteBatch(Table* table, std::vector<WriteRequest> batch);
-  void DeadLetter(const char* phase, const Item& item, const KeySchema& schema,
-                  const Status& why);
+  // Writes the item's dead letter; false if this key already had one.
+  Result<bool> DeadLetter(const char* phase, const Item& item,
+                          const KeySchema& schema, const ItemError& error);
 
   void Fail(const Status& s);
   Status fatal() const {
@@ -353,7 +357,7 @@ class MigrationImpl : public Migration {
   std::mutex claim_mu_[kClaimStripes];
 
   std::mutex dead_mu_;
-  std::FILE* dead_file_ = nullptr;  // GUARDED_BY(dead_mu_)
+  std::unique_ptr<DeadLetterWriter> dead_letters_;  // GUARDED_BY(dead_mu_)
 
   std::vector<std::thread> threads_;
   Clock::time_point started_ = Clock::now();
@@ -620,10 +624,7 @@ void MigrationImpl::Stop() {
   }
   (void)SaveState();
   std::lock_guard lock(dead_mu_);
-  if (dead_file_ != nullptr) {
-    std::fclose(dead_file_);
-    dead_file_ = nullptr;
-  }
+  dead_letters_.reset();
 }
 
 void MigrationImpl::Fail(const Status& s) {
@@ -863,24 +864,14 @@ Status MigrationImpl::MapItem(ItemMapper* mapper, bool up, const Item& in,
                               std::vector<Item>* out, bool* item_error) {
   *item_error = false;
   out->clear();
-  Status s = up ? mapper->Up(in, out) : mapper->Down(in, out);
-  const KeySchema& out_schema =
-      up ? state_.destination_key_schema : source_->key_schema();
-  if (s.ok()) {
-    for (const Item& o : *out) {
-      s = ValidateItem(o, &out_schema);
-      if (!s.ok()) {
-        s = s.WithContext(up ? "up returned an invalid item"
-                             : "down returned an invalid item");
-        break;
-      }
-    }
-  }
+  ItemError error;
+  Status s = up ? mapper->Up(in, out, &error) : mapper->Down(in, out, &error);
   if (s.ok()) return s;
   if (s.code() != StatusCode::kInvalidArgument) return s;
   out->clear();
   *item_error = true;
-  DeadLetter(phase, in, in_schema, s);
+  ASSIGN_OR_RETURN(bool first, DeadLetter(phase, in, in_schema, error));
+  if (!first) return Status::OK();  // counted when it was first written
   uint64_t errors;
   {
     std::lock_guard lock(mu_);
@@ -897,27 +888,20 @@ Status MigrationImpl::MapItem(ItemMapper* mapper, bool up, const Item& in,
   return Status::OK();
 }
 
-void MigrationImpl::DeadLetter(const char* phase, const Item& item,
-                               const KeySchema& schema, const Status& why) {
-  std::string line = "{\"run\":\"" + state_.run_id + "\",\"table\":";
-  line += JsonQuoted(plan_.logical_table);
-  line += ",\"phase\":\"" + std::string(phase) + "\",\"migrations\":";
-  std::string migs;
-  for (const PlannedMigration& m : plan_.migrations) {
-    if (!migs.empty()) migs += ",";
-    migs += JsonQuoted(std::to_string(m.number) + "_" + m.name);
-  }
-  line += "[" + migs + "],\"reason\":" + JsonQuoted(std::string(why.message()));
-  line += ",\"key\":" + KeyJson(item, schema) + ",\"Item\":";
-  WriteItemJson(item, &line);
-  line += "}\n";
+Result<bool> MigrationImpl::DeadLetter(const char* phase, const Item& item,
+                                       const KeySchema& schema,
+                                       const ItemError& error) {
   std::lock_guard lock(dead_mu_);
-  if (dead_file_ == nullptr)
-    dead_file_ = std::fopen(dead_letter_path_.c_str(), "ab");
-  if (dead_file_ != nullptr) {
-    std::fwrite(line.data(), 1, line.size(), dead_file_);
-    std::fflush(dead_file_);
+  if (dead_letters_ == nullptr) {
+    ASSIGN_OR_RETURN(dead_letters_,
+                     DeadLetterWriter::Open(
+                         dead_letter_path_,
+                         DeadLetterSource{state_.run_id, plan_.logical_table}));
   }
+  ASSIGN_OR_RETURN(bool wrote,
+                   dead_letters_->Write(phase, item, schema, error));
+  RETURN_IF_ERROR(dead_letters_->Flush());
+  return wrote;
 }
 
 Result<bool> MigrationImpl::MapsToKey(ItemMapper* mapper,
@@ -927,7 +911,7 @@ Result<bool> MigrationImpl::MapsToKey(ItemMapper* mapper,
   ASSIGN_OR_RETURN(std::optional<Item> cur, source_->Get(key));
   if (!cur) return false;
   std::vector<Item> outs;
-  if (!mapper->Up(*cur, &outs).ok()) return false;
+  if (!mapper->Up(*cur, &outs, nullptr).ok()) return false;
   for (const Item& o : outs) {
     Result<std::string> kb = KeyBytes(o, state_.destination_key_schema);
     if (kb.ok() && *kb == key_bytes) return true;
@@ -1405,7 +1389,8 @@ Result<MigrationImpl::RecheckResult> MigrationImpl::Recheck(Table* from,
   ASSIGN_OR_RETURN(std::unique_ptr<ItemMapper> m, mappers_->NewMapper());
   auto map = [&](const Item& in, bool forward, std::vector<Item>* out) {
     out->clear();
-    Status s = forward != cut_over ? m->Up(in, out) : m->Down(in, out);
+    Status s = forward != cut_over ? m->Up(in, out, nullptr)
+                                   : m->Down(in, out, nullptr);
     if (!s.ok()) out->clear();
   };
   auto same = [](const std::optional<Item>& a, const std::optional<Item>& b) {
@@ -1545,7 +1530,7 @@ Result<VerifyReport> MigrationImpl::Compare(Table* from,
 
   auto map_item = [&](ItemMapper* m, const Item& in, std::vector<Item>* out) {
     out->clear();
-    Status s = up ? m->Up(in, out) : m->Down(in, out);
+    Status s = up ? m->Up(in, out, nullptr) : m->Down(in, out, nullptr);
     if (!s.ok()) out->clear();  // an item error: expected nothing; it shows
     return s;
   };
@@ -1705,7 +1690,7 @@ Result<VerifyReport> MigrationImpl::Compare(Table* from,
 
 // ---------------------------------------------------------------- flips
 
-Result<FlipReport> MigrationImpl::Cutover() {
+Result<FlipReport> MigrationImpl::Cutover(const FlipOptions& opts) {
   std::lock_guard op(op_mu_);
   RunPhase ph = phase();
   if (ph == RunPhase::kBackfill) RETURN_IF_ERROR(WaitBackfill());
@@ -1791,7 +1776,7 @@ Result<std::unique_ptr<MigrationImpl::Fence>> MigrationImpl::FenceWriters(
   return fence;
 }
 
-Result<FlipReport> MigrationImpl::Rollback() {
+Result<FlipReport> MigrationImpl::Rollback(const FlipOptions& opts) {
   std::lock_guard op(op_mu_);
   if (phase() != RunPhase::kCutOver) {
     return Status::FailedPrecondition(

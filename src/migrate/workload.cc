@@ -213,7 +213,8 @@ Status LoadGenerator::WriteOne(ItemMapper* mapper, uint64_t id,
                                         " and the load has no mapper");
     }
     std::vector<Item> outs;
-    RETURN_IF_ERROR(mapper->Up(MakeOrder(id, version.value_or(0)), &outs));
+    RETURN_IF_ERROR(
+        mapper->Up(MakeOrder(id, version.value_or(0)), &outs, nullptr));
     for (Item& o : outs) {
       if (version) {
         RETURN_IF_ERROR(t.Put(o).status());
@@ -349,7 +350,7 @@ Result<uint64_t> LoadGenerator::CheckTable(
     Item expected = MakeOrder(id, *version);
     if (!is_blue) {
       std::vector<Item> outs;
-      RETURN_IF_ERROR(mapper->Up(expected, &outs));
+      RETURN_IF_ERROR(mapper->Up(expected, &outs, nullptr));
       if (outs.size() != 1)
         return Status::InvalidArgument("check needs a 1:1 mapping");
       expected = std::move(outs[0]);

@@ -1,15 +1,21 @@
 // Outcome counting and the dead-letter file.
 //
-// Dead-letter file: JSON lines, one per item that failed or was invalid.
-//   line := {"migration": string, "kind": "failed" | "invalid",
-//            "reason": string, "key": item, "item": item,
-//            "traceback": string}
-//   item := DynamoDB-JSON of an item (godwit/json.h)
+// Dead-letter file: JSON lines, one per source item that failed or was
+// invalid, at most one per source key and phase:
+//   line  := {"run": string, "table": string, "phase": phase,
+//             "migration": string, "kind": "failed" | "invalid",
+//             "reason": string, "traceback": string,
+//             "key": item, "item": item}
+//   phase := "backfill" | "replay" | "reverse-sync" | "verify" | "dry-run"
+//   item  := DynamoDB-JSON of an item (godwit/json.h)
 // "key" holds the source key attributes (or the whole item when they are
 // missing), "item" the whole source item, so a dead letter can be fixed by
-// hand and re-imported.
+// hand and re-imported. "run" is empty outside a run.
+#include <simdjson.h>
+
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 
 #include "godwit/json.h"
 #include "godwit/transform.h"
@@ -103,51 +109,110 @@ std::string DescribeItemKey(const Item& item, const KeySchema& key_schema) {
   return out;
 }
 
-std::string DeadLetterLine(const Item& source, const KeySchema& key_schema,
-                           const ItemOutcome& outcome) {
-  std::string line = "{\"migration\":";
-  AppendJsonQuoted(outcome.migration, &line);
+ItemError ItemErrorOf(const ItemOutcome& outcome) {
+  return ItemError{outcome.kind, outcome.migration, outcome.reason,
+                   outcome.traceback};
+}
+
+std::string DeadLetterLine(const DeadLetterSource& source,
+                           std::string_view phase, const Item& item,
+                           const KeySchema& key_schema,
+                           const ItemError& error) {
+  std::string line = "{\"run\":";
+  AppendJsonQuoted(source.run_id, &line);
+  line += ",\"table\":";
+  AppendJsonQuoted(source.table, &line);
+  line += ",\"phase\":";
+  AppendJsonQuoted(phase, &line);
+  line += ",\"migration\":";
+  AppendJsonQuoted(error.migration, &line);
   line += ",\"kind\":";
-  AppendJsonQuoted(ItemOutcomeKindName(outcome.kind), &line);
+  AppendJsonQuoted(ItemOutcomeKindName(error.kind), &line);
   line += ",\"reason\":";
-  AppendJsonQuoted(outcome.reason, &line);
-  line += ",\"key\":";
-  WriteItemJson(KeyAttributes(source, key_schema), &line);
-  line += ",\"item\":";
-  WriteItemJson(source, &line);
+  AppendJsonQuoted(error.reason, &line);
   line += ",\"traceback\":";
-  AppendJsonQuoted(outcome.traceback, &line);
+  AppendJsonQuoted(error.traceback, &line);
+  line += ",\"key\":";
+  WriteItemJson(KeyAttributes(item, key_schema), &line);
+  line += ",\"item\":";
+  WriteItemJson(item, &line);
   line += "}";
   return line;
 }
 
-DeadLetterWriter::DeadLetterWriter(std::FILE* f, std::string path)
-    : file_(f), path_(std::move(path)) {}
+namespace {
+
+std::string SeenKey(std::string_view phase, const Item& key) {
+  std::string k(phase);
+  k.push_back('\0');
+  WriteItemJson(key, &k);
+  return k;
+}
+
+}  // namespace
+
+DeadLetterWriter::DeadLetterWriter(std::FILE* f, std::string path,
+                                   DeadLetterSource source)
+    : file_(f), path_(std::move(path)), source_(std::move(source)) {}
 
 DeadLetterWriter::~DeadLetterWriter() {
   if (file_ != nullptr) std::fclose(file_);
 }
 
 Result<std::unique_ptr<DeadLetterWriter>> DeadLetterWriter::Open(
-    const std::string& path) {
+    const std::string& path, DeadLetterSource source) {
+  std::set<std::string> seen;
+  {
+    std::ifstream in(path);
+    std::string line;
+    simdjson::dom::parser parser;
+    JsonParser items;
+    for (int n = 1; std::getline(in, line); ++n) {
+      if (line.empty()) continue;
+      auto bad = [&](std::string_view why) {
+        return Status::DataLoss("dead-letter file " + path + " line " +
+                                std::to_string(n) + ": " + std::string(why));
+      };
+      simdjson::dom::element doc;
+      if (parser.parse(line).get(doc) != simdjson::SUCCESS) {
+        return bad("not JSON");
+      }
+      std::string_view phase;
+      simdjson::dom::element key;
+      if (doc["phase"].get_string().get(phase) != simdjson::SUCCESS ||
+          doc["key"].get(key) != simdjson::SUCCESS) {
+        return bad("not a dead letter (no \"phase\" or \"key\")");
+      }
+      Result<Item> k = items.ParseItem(simdjson::minify(key));
+      if (!k.ok()) return bad(k.status().message());
+      seen.insert(SeenKey(phase, *k));
+    }
+  }
   std::FILE* f = std::fopen(path.c_str(), "ab");
   if (f == nullptr) {
     return Status::IOError("dead-letter file " + path + ": " +
                            std::strerror(errno));
   }
-  return std::unique_ptr<DeadLetterWriter>(new DeadLetterWriter(f, path));
+  auto w = std::unique_ptr<DeadLetterWriter>(
+      new DeadLetterWriter(f, path, std::move(source)));
+  w->seen_ = std::move(seen);
+  return w;
 }
 
-Status DeadLetterWriter::Write(const Item& source, const KeySchema& key_schema,
-                               const ItemOutcome& outcome) {
-  std::string line = DeadLetterLine(source, key_schema, outcome);
+Result<bool> DeadLetterWriter::Write(std::string_view phase, const Item& item,
+                                     const KeySchema& key_schema,
+                                     const ItemError& error) {
+  if (!seen_.insert(SeenKey(phase, KeyAttributes(item, key_schema))).second) {
+    return false;
+  }
+  std::string line = DeadLetterLine(source_, phase, item, key_schema, error);
   line.push_back('\n');
   if (std::fwrite(line.data(), 1, line.size(), file_) != line.size()) {
     return Status::IOError("dead-letter file " + path_ + ": " +
                            std::strerror(errno));
   }
   ++written_;
-  return Status::OK();
+  return true;
 }
 
 Status DeadLetterWriter::Flush() {

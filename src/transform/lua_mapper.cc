@@ -2,7 +2,8 @@
 
 namespace godwit {
 
-Status OutcomeToStatus(ItemOutcome outcome, std::vector<Item>* out) {
+Status OutcomeToStatus(ItemOutcome outcome, std::vector<Item>* out,
+                       ItemError* error) {
   switch (outcome.kind) {
     case ItemOutcome::Kind::kOk:
       for (Item& item : outcome.items) out->push_back(std::move(item));
@@ -12,19 +13,20 @@ Status OutcomeToStatus(ItemOutcome outcome, std::vector<Item>* out) {
     case ItemOutcome::Kind::kFailed:
     case ItemOutcome::Kind::kInvalid: {
       std::string msg = outcome.migration + ": " + outcome.reason;
-      if (!outcome.traceback.empty()) msg += "\n" + outcome.traceback;
+      if (error != nullptr) *error = ItemErrorOf(outcome);
       return Status::InvalidArgument(std::move(msg));
     }
   }
   return Status::Internal("unknown outcome");
 }
 
-Status LuaMapper::Up(const Item& in, std::vector<Item>* out) {
-  return OutcomeToStatus(worker_->Up(in), out);
+Status LuaMapper::Up(const Item& in, std::vector<Item>* out, ItemError* error) {
+  return OutcomeToStatus(worker_->Up(in), out, error);
 }
 
-Status LuaMapper::Down(const Item& in, std::vector<Item>* out) {
-  return OutcomeToStatus(worker_->Down(in), out);
+Status LuaMapper::Down(const Item& in, std::vector<Item>* out,
+                       ItemError* error) {
+  return OutcomeToStatus(worker_->Down(in), out, error);
 }
 
 Result<std::unique_ptr<ItemMapper>> LuaMapperFactory::NewMapper() {

@@ -6,9 +6,9 @@
 //   engine uses factory.NewMapper() per worker thread.
 //
 // ItemMapper::Up/Down return InvalidArgument for an item's error (a Lua
-// error, a wrong return, validate saying no): the message is
-// "<migration id>: <reason>" followed by the traceback, if any, on the next
-// lines. A drop appends nothing.
+// error, a wrong return, validate saying no, an item DynamoDB would refuse)
+// with the ItemError filled; the message is "<migration id>: <reason>". A
+// drop appends nothing.
 #ifndef GODWIT_TRANSFORM_LUA_MAPPER_H_
 #define GODWIT_TRANSFORM_LUA_MAPPER_H_
 
@@ -24,8 +24,9 @@ class LuaMapper : public ItemMapper {
  public:
   explicit LuaMapper(std::unique_ptr<TransformWorker> worker)
       : worker_(std::move(worker)) {}
-  Status Up(const Item& in, std::vector<Item>* out) override;
-  Status Down(const Item& in, std::vector<Item>* out) override;
+  Status Up(const Item& in, std::vector<Item>* out, ItemError* error) override;
+  Status Down(const Item& in, std::vector<Item>* out,
+              ItemError* error) override;
   TransformWorker* worker() { return worker_.get(); }
 
  private:
@@ -44,8 +45,9 @@ class LuaMapperFactory : public MapperFactory {
 };
 
 // The outcome as the engine's contract: OK with items appended, or
-// InvalidArgument naming the migration.
-Status OutcomeToStatus(ItemOutcome outcome, std::vector<Item>* out);
+// InvalidArgument naming the migration with *error (if not null) filled.
+Status OutcomeToStatus(ItemOutcome outcome, std::vector<Item>* out,
+                       ItemError* error);
 
 }  // namespace godwit
 

@@ -156,7 +156,7 @@ void RunScenario(Store* store, const Scenario& sc, const std::string& run_dir) {
     const Item& order = page->items[0];
     std::vector<Item> up;
     auto mapper = mappers.NewMapper();
-    ASSERT_TRUE((*mapper)->Up(order, &up).ok());
+    ASSERT_TRUE((*mapper)->Up(order, &up, nullptr).ok());
     Item damaged = up.at(0);
     damaged.Set("total", AttributeValue::N(Number::FromInt64(-1)));
     ASSERT_TRUE((*dst)->Put(damaged).ok());

@@ -25,7 +25,42 @@ struct ReKeyOptions {
 class ReKeyMapper : public ItemMapper {
  public:
   explicit ReKeyMapper(ReKeyOptions o) : o_(o) {}
-  Status Up(const Item& in, std::vector<Item>* out) override {
+  Status Up(const Item& in, std::vector<Item>* out, ItemError* error) override {
+    Status s = UpItem(in, out);
+    if (s.ok()) s = Validate(*out, ReKeySchema());
+    return Report(s, out, error);
+  }
+  Status Down(const Item& in, std::vector<Item>* out,
+              ItemError* error) override {
+    Status s = DownItem(in, out);
+    if (s.ok()) s = Validate(*out, OrderSchema());
+    return Report(s, out, error);
+  }
+
+ private:
+  static KeySchema ReKeySchema() {
+    return KeySchema{{"pk", AttrType::kS}, KeyAttribute{"sk", AttrType::kS}};
+  }
+  static KeySchema OrderSchema() {
+    return KeySchema{{"pk", AttrType::kS}, std::nullopt};
+  }
+  // The mapper validates its images (the ItemMapper contract).
+  static Status Validate(const std::vector<Item>& out, const KeySchema& ks) {
+    for (const Item& o : out) RETURN_IF_ERROR(ValidateItem(o, &ks));
+    return Status::OK();
+  }
+  static Status Report(const Status& s, std::vector<Item>* out,
+                       ItemError* error) {
+    if (s.code() == StatusCode::kInvalidArgument) {
+      out->clear();
+      if (error != nullptr) {
+        *error = ItemError{ItemOutcome::Kind::kFailed, "0001_rekey",
+                           std::string(s.message()), ""};
+      }
+    }
+    return s;
+  }
+  Status UpItem(const Item& in, std::vector<Item>* out) {
     const AttributeValue* pk = in.Find("pk");
     const AttributeValue* cust = in.Find("customerId");
     const AttributeValue* oid = in.Find("orderId");
@@ -53,7 +88,7 @@ class ReKeyMapper : public ItemMapper {
     out->push_back(std::move(item));
     return Status::OK();
   }
-  Status Down(const Item& in, std::vector<Item>* out) override {
+  Status DownItem(const Item& in, std::vector<Item>* out) {
     const AttributeValue* sk = in.Find("sk");
     if (sk == nullptr || !sk->is(AttrType::kS)) {
       return Status::InvalidArgument("not a re-keyed order");
@@ -70,7 +105,6 @@ class ReKeyMapper : public ItemMapper {
     return Status::OK();
   }
 
- private:
   ReKeyOptions o_;
 };
 

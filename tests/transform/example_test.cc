@@ -86,17 +86,22 @@ TEST(LuaMapper, EngineContract) {
   ASSERT_TRUE(mapper.ok()) << mapper.status().ToString();
   std::vector<Item> out;
   Item in = DemoOrder(7);
-  ASSERT_TRUE((*mapper)->Up(in, &out).ok());
+  ASSERT_TRUE((*mapper)->Up(in, &out, nullptr).ok());
   ASSERT_EQ(out.size(), 1u);
   std::vector<Item> back;
-  ASSERT_TRUE((*mapper)->Down(out[0], &back).ok());
+  ASSERT_TRUE((*mapper)->Down(out[0], &back, nullptr).ok());
   ASSERT_EQ(back.size(), 1u);
   EXPECT_EQ(back[0], in);
-  Status s = (*mapper)->Up(PkItem("USER#1"), &out);
+  ItemError error;
+  Status s = (*mapper)->Up(PkItem("USER#1"), &out, &error);
   EXPECT_TRUE(s.IsInvalidArgument());
   EXPECT_NE(s.message().find("0002_key_by_customer: up failed"),
             std::string::npos)
       << s.ToString();
+  EXPECT_EQ(error.migration, "0002_key_by_customer");
+  EXPECT_EQ(error.kind, ItemOutcome::Kind::kFailed);
+  EXPECT_NE(error.traceback.find("stack traceback"), std::string::npos)
+      << error.traceback;
   EXPECT_EQ(out.size(), 1u);
 }
 

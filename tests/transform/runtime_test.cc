@@ -492,15 +492,19 @@ TEST(Helpers, ReadJsonRelativeToTheMigration) {
 
 // ---- dead letters ----------------------------------------------------------
 
-TEST(DeadLetter, LineHoldsMigrationReasonKeyAndTraceback) {
+TEST(DeadLetter, LineHoldsRunPhaseMigrationReasonKeyAndTraceback) {
   auto w = UpWorker("error('bad \"order\"')");
   ASSERT_NE(w, nullptr);
   Item in = PkItem("ORDER#9");
   in.Set("total", N("12.5"));
   ItemOutcome out = w->Up(in);
   ASSERT_EQ(out.kind, ItemOutcome::Kind::kFailed);
-  std::string line = DeadLetterLine(in, PkSchema(), out);
-  EXPECT_TRUE(Has(line, "{\"migration\":\"0001_t\",\"kind\":\"failed\""))
+  DeadLetterSource src{"run-1", "Orders"};
+  std::string line =
+      DeadLetterLine(src, "backfill", in, PkSchema(), ItemErrorOf(out));
+  EXPECT_TRUE(Has(line,
+                  "{\"run\":\"run-1\",\"table\":\"Orders\",\"phase\":"
+                  "\"backfill\",\"migration\":\"0001_t\",\"kind\":\"failed\""))
       << line;
   EXPECT_TRUE(Has(line, "bad \\\"order\\\"")) << line;
   EXPECT_TRUE(Has(line, "\"key\":{\"pk\":{\"S\":\"ORDER#9\"}}")) << line;
@@ -510,22 +514,65 @@ TEST(DeadLetter, LineHoldsMigrationReasonKeyAndTraceback) {
       << line;
   EXPECT_TRUE(Has(line, "\"traceback\":\"stack traceback:")) << line;
   EXPECT_FALSE(Has(line, "\n"));
+}
 
+// --max-errors counted a bad item again after --resume: 2 bad items became
+// 4 lines and 4 errors. A writer reopened on the file writes a key once.
+TEST(DeadLetter, AKeyIsWrittenOncePerPhaseAcrossReopens) {
+  auto w = UpWorker("error('bad')");
+  ASSERT_NE(w, nullptr);
+  Item a = PkItem("ORDER#1");
+  Item b = PkItem("ORDER#2");
+  ItemError err = ItemErrorOf(w->Up(a));
   TempDir dir;
-  auto writer = DeadLetterWriter::Open(dir.Join("dead.jsonl"));
-  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
-  ASSERT_TRUE((*writer)->Write(in, PkSchema(), out).ok());
-  ASSERT_TRUE((*writer)->Write(in, PkSchema(), out).ok());
-  ASSERT_TRUE((*writer)->Flush().ok());
-  EXPECT_EQ((*writer)->written(), 2u);
-  std::ifstream f(dir.Join("dead.jsonl"));
+  std::string path = dir.Join("dead.jsonl");
+  DeadLetterSource src{"run-1", "Orders"};
+  {
+    auto writer = DeadLetterWriter::Open(path, src);
+    ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+    auto first = (*writer)->Write("backfill", a, PkSchema(), err);
+    ASSERT_TRUE(first.ok());
+    EXPECT_TRUE(*first);
+    auto again = (*writer)->Write("backfill", a, PkSchema(), err);
+    ASSERT_TRUE(again.ok());
+    EXPECT_FALSE(*again);
+    auto other_phase = (*writer)->Write("replay", a, PkSchema(), err);
+    ASSERT_TRUE(other_phase.ok());
+    EXPECT_TRUE(*other_phase);
+    ASSERT_TRUE((*writer)->Flush().ok());
+    EXPECT_EQ((*writer)->written(), 2u);
+  }
+  {
+    auto writer = DeadLetterWriter::Open(path, src);
+    ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+    auto resumed = (*writer)->Write("backfill", a, PkSchema(), err);
+    ASSERT_TRUE(resumed.ok());
+    EXPECT_FALSE(*resumed);
+    auto fresh = (*writer)->Write("backfill", b, PkSchema(), err);
+    ASSERT_TRUE(fresh.ok());
+    EXPECT_TRUE(*fresh);
+    ASSERT_TRUE((*writer)->Flush().ok());
+  }
+  std::ifstream f(path);
   std::string l;
   int n = 0;
-  while (std::getline(f, l)) {
-    EXPECT_EQ(l, line);
-    ++n;
+  while (std::getline(f, l)) ++n;
+  EXPECT_EQ(n, 3);
+}
+
+TEST(DeadLetter, AFileThatIsNotDeadLettersIsRefusedNamingTheLine) {
+  TempDir dir;
+  std::string path = dir.Join("dead.jsonl");
+  {
+    std::ofstream f(path);
+    f << "{\"phase\":\"backfill\",\"key\":{\"pk\":{\"S\":\"a\"}}}\n"
+      << "not json\n";
   }
-  EXPECT_EQ(n, 2);
+  auto writer = DeadLetterWriter::Open(path, {});
+  ASSERT_FALSE(writer.ok());
+  EXPECT_EQ(writer.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(writer.status().message().find("line 2"), std::string::npos)
+      << writer.status().ToString();
 }
 
 }  // namespace
