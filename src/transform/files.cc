@@ -147,13 +147,16 @@ Result<MigrationFolder> ScanMigrationFolder(const std::string& dir,
     std::error_code ec2;
     if (it->is_directory(ec2)) continue;  // data for read_json
     bool lua = EndsWith(name, ".lua");
-    if (lua && it->is_regular_file(ec2)) {
+    bool regular = it->is_regular_file(ec2);
+    if (lua && regular) {
       names.push_back(name);
-    } else if (!lua && !EndsWith(name, ".json")) {
+    } else if (lua || !EndsWith(name, ".json")) {
       MigrationFinding f;
       f.kind = MigrationFinding::Kind::kNotAMigration;
       f.path = (folder / name).string();
-      f.message = NotAMigrationMessage(name);
+      f.message = lua ? "not a regular file (a broken symlink?): godwit "
+                        "ignores it"
+                      : NotAMigrationMessage(name);
       out.findings.push_back(std::move(f));
     }
   }

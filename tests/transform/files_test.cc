@@ -106,6 +106,7 @@ TEST(Discovery, FilesThatAreNotMigrationsAreFindings) {
   Write(t + "regions.json", "{}");       // data for read_json
   Write(t + "data/more.json", "{}");     // a data folder
   Write(t + ".0002_swap.lua.swp", "x");  // editor files
+  std::filesystem::create_symlink(t + "gone.lua", t + "0005_z.lua");
   auto folder = ScanMigrationFolder(dir.Join("m"), "Orders");
   ASSERT_TRUE(folder.ok()) << folder.status().ToString();
   ASSERT_EQ(folder->files.size(), 1u);
@@ -114,19 +115,21 @@ TEST(Discovery, FilesThatAreNotMigrationsAreFindings) {
   for (const MigrationFinding& f : folder->findings) {
     EXPECT_EQ(f.kind, MigrationFinding::Kind::kNotAMigration);
     EXPECT_EQ(f.line, 0);
-    EXPECT_NE(f.message.find("not a migration"), std::string::npos)
+    EXPECT_NE(f.message.find("godwit ignores it"), std::string::npos)
         << f.message;
     paths.push_back(f.path);
   }
   EXPECT_EQ(paths,
             (std::vector<std::string>{t + "0003_x.lua.bak", t + "0004_y.js",
-                                      t + "notes.txt"}));
+                                      t + "0005_z.lua", t + "notes.txt"}));
   EXPECT_NE(folder->findings[0].message.find("a copy of migration "
                                              "0003_x.lua? it does not run"),
             std::string::npos)
       << folder->findings[0].message;
-  EXPECT_EQ(folder->findings[2].ToString(),
-            t + "notes.txt: " + folder->findings[2].message);
+  EXPECT_NE(folder->findings[2].message.find("not a regular file"),
+            std::string::npos);
+  EXPECT_EQ(folder->findings[3].ToString(),
+            t + "notes.txt: " + folder->findings[3].message);
   // ListMigrations keeps working for existing callers: the same files.
   auto files = ListMigrations(dir.Join("m"), "Orders");
   ASSERT_TRUE(files.ok());
