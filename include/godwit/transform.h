@@ -7,17 +7,29 @@
 //   return {
 //     description = "Key orders by customer",
 //     key_schema  = { hash = "pk", range = "sk" },  -- optional; "pk:N" types
+//     indexes  = { byStatus = { hash = "status", range = "createdAt",
+//                               projection = "ALL" } },  -- optional
 //     prepare  = function(ctx) return godwit.read_json("x.json") end,  -- opt.
 //     up       = function(item, ctx) ... return item end,  -- item|{...}|nil
 //     down     = function(item, ctx) ... return item end,  -- optional
 //     validate = function(item) return true end,           -- optional
 //   }
 //
-// Files sort by their number (2_a.lua < 10_b.lua), never as text.
+// Any other field is an error (a misspelled `valdiate` must not be silently
+// ignored). Files sort by their number (2_a.lua < 10_b.lua), never as text.
 //
 // Threads. A Transform is immutable after Create and may be shared by any
 // number of threads. Each thread makes its own TransformWorker (one Lua
 // state, reused for every item); a worker is used by one thread at a time.
+//
+// What `godwit status` calls, per table:
+//   ASSIGN_OR_RETURN(MigrationFolder folder,
+//                    ScanMigrationFolder("migrations", "Orders"));
+//   // folder.findings: files in the folder that are not migrations
+//   ... PlanTable(...) -> pending ...
+//   ASSIGN_OR_RETURN(std::vector<MigrationFinding> problems,
+//                    CheckPendingMigrations(plan.pending, TransformOptions{}));
+//   for (const MigrationFinding& f : problems) print(f.ToString());
 //
 // Example:
 //   ASSIGN_OR_RETURN(auto files, ListMigrations("migrations", "Orders"));
@@ -41,6 +53,7 @@
 
 #include "godwit/item.h"
 #include "godwit/status.h"
+#include "godwit/store.h"
 
 namespace godwit {
 
@@ -66,12 +79,45 @@ struct MigrationFile {
 Status ParseMigrationFileName(std::string_view file_name, int64_t* number,
                               std::string* name);
 
-// The migrations of `table`: every *.lua file in <dir>/<table>/, sorted by
-// number. Other files (e.g. JSON data for read_json) and names starting with
-// '.' are ignored. A missing folder is an empty list.
+// Something `godwit status` reports about one file of a table's migrations
+// folder.
+struct MigrationFinding {
+  enum class Kind : uint8_t {
+    // A file that is neither a migration (NNNN_name.lua) nor data for
+    // godwit.read_json (*.json): "0003_x.lua.bak", "notes.txt", "x.js".
+    // godwit ignores it; the finding says so.
+    kNotAMigration,
+    // A migration that cannot run as it is: a syntax error, a chunk that
+    // does not return a table, no `up`, an unknown field, a bad key_schema
+    // or index, a failing prepare. One finding per problem.
+    kProblem,
+  };
+  Kind kind = Kind::kProblem;
+  std::string path;     // the file
+  int line = 0;         // the line, when Lua gives one (1-based); else 0
+  std::string message;  // what is wrong, without the path and line
+
+  // "path:line: message", or "path: message" without a line.
+  std::string ToString() const;
+};
+
+// A table's migrations folder.
+struct MigrationFolder {
+  std::vector<MigrationFile> files;        // the migrations, by number
+  std::vector<MigrationFinding> findings;  // kNotAMigration, by path
+};
+
+// The migrations of `table`: every NNNN_name.lua file in <dir>/<table>/,
+// sorted by number, plus a kNotAMigration finding for every other file but
+// *.json (data for read_json). Names starting with '.' (editor files) and
+// sub-folders (data for read_json) are skipped. A missing folder is empty.
 // Errors: InvalidArgument naming the file for a badly named .lua file, and
 // naming both files for a duplicated number; IOError if a file cannot be
 // read.
+Result<MigrationFolder> ScanMigrationFolder(const std::string& dir,
+                                            const std::string& table);
+
+// ScanMigrationFolder's files (the findings dropped). Same errors.
 Result<std::vector<MigrationFile>> ListMigrations(const std::string& dir,
                                                   const std::string& table);
 
@@ -159,6 +205,9 @@ struct MigrationInfo {
   std::string sha256;
   std::string description;
   std::optional<KeySchema> key_schema;  // if the file declares one
+  // If the file declares `indexes`: the destination's secondary indexes,
+  // sorted by name (an empty list: none).
+  std::optional<std::vector<SecondaryIndex>> indexes;
   bool has_down = false;
   bool has_validate = false;
   bool has_prepare = false;
@@ -175,10 +224,13 @@ class Transform {
   // Compiles every file in a scratch Lua state (and runs `prepare`) so that
   // broken files fail here.
   // REQUIRES: `migrations` sorted by number, all of one table.
-  // Errors (InvalidArgument, naming the file): a Lua syntax error (with the
-  // line), a chunk that does not return a table, a missing or non-function
-  // `up`, a bad key_schema, a failing prepare (with traceback). An empty list
-  // is InvalidArgument too.
+  // Errors (InvalidArgument): every problem of the first broken file, one
+  // per line, each naming the file (and the line where Lua gives one): a
+  // Lua syntax error, a chunk that does not return a table, a missing or
+  // non-function `up`, an unknown field (naming the known ones), a bad
+  // key_schema or indexes, a failing prepare (with traceback); and indexes
+  // that do not fit the destination key schema (a local index on another
+  // hash key). An empty list is InvalidArgument too.
   static Result<std::shared_ptr<const Transform>> Create(
       std::vector<MigrationFile> migrations, TransformOptions options);
 
@@ -188,6 +240,10 @@ class Transform {
   // The key schema the last migration declaring one declares, else the
   // source's.
   KeySchema destination_key_schema() const;
+  // The secondary indexes the last migration declaring `indexes` declares
+  // (sorted by name; empty: the destination has none), else nullopt: no
+  // pending migration says, so the source's indexes carry over.
+  std::optional<std::vector<SecondaryIndex>> destination_indexes() const;
 
   // A worker for the calling thread. Errors: as Create.
   Result<std::unique_ptr<TransformWorker>> NewWorker() const;
@@ -196,12 +252,34 @@ class Transform {
   Transform& operator=(const Transform&) = delete;
 
  private:
+  friend Result<std::vector<MigrationFinding>> CheckPendingMigrations(
+      const std::vector<MigrationFile>& pending,
+      const TransformOptions& options);
   Transform() = default;
   std::weak_ptr<const Transform> self_;
   std::vector<MigrationFile> files_;
   std::vector<MigrationInfo> infos_;
   TransformOptions options_;
 };
+
+// Checks a table's pending migrations the way `godwit status` shows them:
+// each file is compiled, its chunk run, its table checked and its prepare
+// run, as Transform::Create does, but every problem of every file is
+// returned (Create stops at the first broken file), one finding per
+// problem: a syntax error (with its line), `return 42`, no `up`, a field
+// that is not a migration's (`valdiate`), a bad key_schema or indexes, a
+// failing prepare. When every file loads, the composed result is checked
+// too (indexes against the destination key schema, when
+// options.source_key_schema or a key_schema says what it is).
+// Findings are in file order, a file's in the order found. Empty: all
+// pending migrations would load. `options` as for Create (a default
+// TransformOptions will do; its source_key_schema enables the key checks).
+// Runs each file's chunk and prepare, so a prepare's read_json reads its
+// file; nothing else is read or written.
+// Errors: InvalidArgument if `pending` is not sorted by number or mixes
+// tables; ResourceExhausted or InvalidArgument if no Lua state can be made.
+Result<std::vector<MigrationFinding>> CheckPendingMigrations(
+    const std::vector<MigrationFile>& pending, const TransformOptions& options);
 
 // One thread's Lua state with every migration of a Transform loaded. Not
 // thread safe; reuse it for many items.

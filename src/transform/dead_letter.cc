@@ -10,7 +10,9 @@
 //   item  := DynamoDB-JSON of an item (godwit/json.h)
 // "key" holds the source key attributes (or the whole item when they are
 // missing), "item" the whole source item, so a dead letter can be fixed by
-// hand and re-imported. "run" is empty outside a run.
+// hand and re-imported. "run" is empty outside a run. The same grammar is in
+// docs/formats/dead-letter.md and docs/migrations.md (a test keeps the
+// three and the writer in step).
 #include <simdjson.h>
 
 #include <cerrno>

@@ -2,7 +2,10 @@
 //
 // A migration file name is  number "_" name ".lua"  with number 1 to 9
 // decimal digits (leading zeros allowed and ignored: 0002 == 2) and name
-// [A-Za-z0-9_-]+. Files sort by number as an integer.
+// [A-Za-z0-9_-]+. Files sort by number as an integer. In a table's folder,
+// *.json is data for godwit.read_json, names starting with '.' and
+// sub-folders are skipped, and anything else is reported as "not a
+// migration" (a .lua with a bad name is an error).
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -91,6 +94,27 @@ Status ReadWholeFile(const std::string& path, std::string* out) {
   return Status::OK();
 }
 
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() &&
+         s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// Why `name` (in a table's migrations folder) is not a migration.
+std::string NotAMigrationMessage(std::string_view name) {
+  std::string msg =
+      "not a migration: godwit ignores it (migrations are NNNN_name.lua, data "
+      "for godwit.read_json is *.json)";
+  int64_t number;
+  std::string base;
+  size_t lua = name.find(".lua");
+  if (lua != std::string_view::npos &&
+      ParseMigrationFileName(name.substr(0, lua + 4), &number, &base).ok()) {
+    msg += "; a copy of migration " + std::string(name.substr(0, lua + 4)) +
+           "? it does not run";
+  }
+  return msg;
+}
+
 }  // namespace
 
 Result<MigrationFile> ReadMigrationFile(const std::string& path) {
@@ -106,9 +130,9 @@ Result<MigrationFile> ReadMigrationFile(const std::string& path) {
   return f;
 }
 
-Result<std::vector<MigrationFile>> ListMigrations(const std::string& dir,
-                                                  const std::string& table) {
-  std::vector<MigrationFile> out;
+Result<MigrationFolder> ScanMigrationFolder(const std::string& dir,
+                                            const std::string& table) {
+  MigrationFolder out;
   fs::path folder = fs::path(dir) / table;
   std::error_code ec;
   if (!fs::exists(folder, ec)) return out;
@@ -119,14 +143,29 @@ Result<std::vector<MigrationFile>> ListMigrations(const std::string& dir,
   for (fs::directory_iterator it(folder, ec), end; !ec && it != end;
        it.increment(ec)) {
     std::string name = it->path().filename().string();
-    if (name.empty() || name[0] == '.') continue;
-    if (name.size() < 4 || name.substr(name.size() - 4) != ".lua") continue;
+    if (name.empty() || name[0] == '.') continue;  // editor and VCS files
     std::error_code ec2;
-    if (!it->is_regular_file(ec2)) continue;
-    names.push_back(name);
+    if (it->is_directory(ec2)) continue;  // data for read_json
+    bool lua = EndsWith(name, ".lua");
+    bool regular = it->is_regular_file(ec2);
+    if (lua && regular) {
+      names.push_back(name);
+    } else if (lua || !EndsWith(name, ".json")) {
+      MigrationFinding f;
+      f.kind = MigrationFinding::Kind::kNotAMigration;
+      f.path = (folder / name).string();
+      f.message = lua ? "not a regular file (a broken symlink?): godwit "
+                        "ignores it"
+                      : NotAMigrationMessage(name);
+      out.findings.push_back(std::move(f));
+    }
   }
   if (ec) return Status::IOError(folder.string() + ": " + ec.message());
   std::sort(names.begin(), names.end());  // stable messages, not the order
+  std::sort(out.findings.begin(), out.findings.end(),
+            [](const MigrationFinding& a, const MigrationFinding& b) {
+              return a.path < b.path;
+            });
   std::map<int64_t, std::string> seen;
   for (const std::string& name : names) {
     std::string path = (folder / name).string();
@@ -138,13 +177,19 @@ Result<std::vector<MigrationFile>> ListMigrations(const std::string& dir,
           it->second + " and " + path + " (renumber one of them)");
     }
     f.table = table;
-    out.push_back(std::move(f));
+    out.files.push_back(std::move(f));
   }
-  std::sort(out.begin(), out.end(),
+  std::sort(out.files.begin(), out.files.end(),
             [](const MigrationFile& a, const MigrationFile& b) {
               return a.number < b.number;
             });
   return out;
+}
+
+Result<std::vector<MigrationFile>> ListMigrations(const std::string& dir,
+                                                  const std::string& table) {
+  ASSIGN_OR_RETURN(MigrationFolder folder, ScanMigrationFolder(dir, table));
+  return std::move(folder.files);
 }
 
 Result<std::vector<std::string>> ListMigrationTables(const std::string& dir) {

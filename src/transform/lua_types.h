@@ -21,6 +21,11 @@
 // attributes (their current value, or removal when nil) and moves every
 // other attribute through natively, bit for bit.
 //
+// Files: lua_common.cc (helpers, per-state data), lua_decimal.cc,
+// lua_binary.cc, lua_set.cc (the userdata types), lua_library.cc (null, list,
+// map, type, sorted pairs, registration), item_proxy.cc, lua_convert.cc (both
+// directions), read_json.cc; lua_internal.h is what they share.
+//
 // Raising. Functions marked "raises" may raise a Lua error (longjmp) and are
 // only called from C functions running under lua_pcall, with no live C++
 // object that needs a destructor. Functions returning Status never raise.
@@ -74,6 +79,15 @@ void PushGodwitBase(lua_State* L);
 // root folder it may not leave. Raises.
 void PushReadJson(lua_State* L, const std::string& base_dir,
                   const std::string& root_dir);
+// The file read_json(rel) reads: base_dir/rel made canonical (symlinks
+// resolved, "." and ".." removed), which must lie strictly inside root_dir
+// (also made canonical), compared component by component.
+// Errors: InvalidArgument for an empty or absolute `rel` ("must be relative")
+// and for a path outside root_dir ("outside the migrations folder"); IOError
+// if a path cannot be resolved. Never raises.
+Result<std::string> ResolveReadJsonPath(std::string_view base_dir,
+                                        std::string_view root_dir,
+                                        std::string_view rel);
 
 // Pushes the Lua view of `v`. Raises.
 void PushValue(lua_State* L, const AttributeValue& v);

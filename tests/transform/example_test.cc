@@ -66,6 +66,19 @@ TEST(Example, NonOrderKeyFails) {
       << out.reason;
 }
 
+// The shipped example passes the strict checks `godwit status` runs: no
+// unknown field, nothing in its folder that is not a migration.
+TEST(Example, FolderAndFileHaveNoFindings) {
+  auto folder = ScanMigrationFolder(
+      std::string(GODWIT_SOURCE_DIR) + "/examples/migrations", "Orders");
+  ASSERT_TRUE(folder.ok()) << folder.status().ToString();
+  EXPECT_TRUE(folder->findings.empty()) << folder->findings[0].ToString();
+  ASSERT_EQ(folder->files.size(), 1u);
+  auto findings = CheckPendingMigrations(folder->files, TestOptions());
+  ASSERT_TRUE(findings.ok()) << findings.status().ToString();
+  EXPECT_TRUE(findings->empty()) << (*findings)[0].ToString();
+}
+
 }  // namespace
 }  // namespace godwit::testing
 

@@ -93,6 +93,59 @@ TEST(Discovery, BadNameIsAnErrorNamingTheFile) {
   EXPECT_NE(files.status().message().find("add_index.lua"), std::string::npos);
 }
 
+// Safety gates: ListMigrations silently ignored files that are not
+// migrations, so a "0003_x.lua.bak" or a "0004_y.js" looked applied-or-not
+// to nobody. They are findings now; JSON data files are not.
+TEST(Discovery, FilesThatAreNotMigrationsAreFindings) {
+  TempDir dir;
+  std::string t = dir.Join("m/Orders/");
+  Write(t + "0001_a.lua", "return {}");
+  Write(t + "0003_x.lua.bak", "return {}");
+  Write(t + "0004_y.js", "module.exports = {}");
+  Write(t + "notes.txt", "todo");
+  Write(t + "regions.json", "{}");       // data for read_json
+  Write(t + "data/more.json", "{}");     // a data folder
+  Write(t + ".0002_swap.lua.swp", "x");  // editor files
+  std::filesystem::create_symlink(t + "gone.lua", t + "0005_z.lua");
+  auto folder = ScanMigrationFolder(dir.Join("m"), "Orders");
+  ASSERT_TRUE(folder.ok()) << folder.status().ToString();
+  ASSERT_EQ(folder->files.size(), 1u);
+  EXPECT_EQ(folder->files[0].id(), "0001_a");
+  std::vector<std::string> paths;
+  for (const MigrationFinding& f : folder->findings) {
+    EXPECT_EQ(f.kind, MigrationFinding::Kind::kNotAMigration);
+    EXPECT_EQ(f.line, 0);
+    EXPECT_NE(f.message.find("godwit ignores it"), std::string::npos)
+        << f.message;
+    paths.push_back(f.path);
+  }
+  EXPECT_EQ(paths,
+            (std::vector<std::string>{t + "0003_x.lua.bak", t + "0004_y.js",
+                                      t + "0005_z.lua", t + "notes.txt"}));
+  EXPECT_NE(folder->findings[0].message.find("a copy of migration "
+                                             "0003_x.lua? it does not run"),
+            std::string::npos)
+      << folder->findings[0].message;
+  EXPECT_NE(folder->findings[2].message.find("not a regular file"),
+            std::string::npos);
+  EXPECT_EQ(folder->findings[3].ToString(),
+            t + "notes.txt: " + folder->findings[3].message);
+  // ListMigrations keeps working for existing callers: the same files.
+  auto files = ListMigrations(dir.Join("m"), "Orders");
+  ASSERT_TRUE(files.ok());
+  ASSERT_EQ(files->size(), 1u);
+  EXPECT_EQ((*files)[0].path, folder->files[0].path);
+}
+
+TEST(Discovery, BadlyNamedLuaStaysAnErrorInScan) {
+  TempDir dir;
+  Write(dir.Join("m/Orders/add_index.lua"), "return {}");
+  Write(dir.Join("m/Orders/notes.txt"), "");
+  auto folder = ScanMigrationFolder(dir.Join("m"), "Orders");
+  ASSERT_TRUE(folder.status().IsInvalidArgument());
+  EXPECT_NE(folder.status().message().find("add_index.lua"), std::string::npos);
+}
+
 TEST(Discovery, MissingFolderIsEmpty) {
   TempDir dir;
   auto files = ListMigrations(dir.Join("nope"), "Orders");
