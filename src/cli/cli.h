@@ -2,8 +2,8 @@
 // subcommands on the CLI11 app. A subcommand's callback stores the work to
 // run in Context::run; Main() runs it after parsing and returns its exit code.
 //
-// Exit codes: 0 success, 1 the command failed (the error is printed on
-// stderr), 2 usage error (CLI11 prints it).
+// Exit codes are stable (scripts depend on them) and listed in `godwit
+// --help` and README.md; see ExitCode.
 #ifndef GODWIT_CLI_CLI_H_
 #define GODWIT_CLI_CLI_H_
 
@@ -14,11 +14,29 @@
 
 #include "godwit/status.h"
 
-namespace godwit {
-class Store;
-}
-
 namespace godwit::cli {
+
+enum ExitCode : int {
+  kExitOk = 0,      // done
+  kExitFailed = 1,  // the command failed; the error is on stderr
+  // The command line is wrong: an unknown command or option, a missing
+  // argument, a control command that does not parse (`ctl T rate abc`).
+  kExitUsage = 2,
+  // verify (or migrate --cutover) found differences; nothing was switched.
+  kExitDifferences = 3,
+};
+// The --help footer that lists them.
+extern const char kExitCodesHelp[];
+
+// What a command's work returns: its status and the exit code for it.
+struct Outcome {
+  // OK: kExitOk; an error: kExitFailed.
+  Outcome(Status s)  // NOLINT: implicit by design, commands return Status
+      : status(std::move(s)), exit_code(status.ok() ? kExitOk : kExitFailed) {}
+  Outcome(Status s, int code) : status(std::move(s)), exit_code(code) {}
+  Status status;
+  int exit_code;
+};
 
 // Options every command sees.
 struct GlobalOptions {
@@ -26,27 +44,30 @@ struct GlobalOptions {
   std::string config_path = "godwit.toml";
   bool json = false;  // machine-readable output
   // Set: migration commands go to the `godwit serve` at this URL, which
-  // hosts the migration (cli/migration_host.h).
+  // hosts the migration (src/server/admin.h).
   std::string server_url;
 };
 
 struct Context {
   GlobalOptions global;
   // Set by the chosen subcommand's callback.
-  std::function<Status()> run;
+  std::function<Outcome()> run;
 };
 
 // Command groups. Each adds its subcommands to `app`.
 using RegisterFn = void (*)(CLI::App& app, Context& ctx);
-void RegisterStoreCommands(
-    CLI::App& app,
-    Context& ctx);  // table, put, get, delete, scan, import, export
-void RegisterMigrationCommands(CLI::App& app,
-                               Context& ctx);  // init, new, status, dry-run
-void RegisterEngineCommands(CLI::App& app,
-                            Context& ctx);  // migrate, verify, cutover,
-                                            // rollback, finish, ctl, load, demo
-void RegisterServeCommands(CLI::App& app, Context& ctx);  // serve
+// table, put, get, delete, scan, import, export
+void RegisterStoreCommands(CLI::App& app, Context& ctx);
+// init, new, status, dry-run
+void RegisterMigrationCommands(CLI::App& app, Context& ctx);
+// migrate
+void RegisterMigrateCommand(CLI::App& app, Context& ctx);
+// verify, cutover, rollback, finish, abandon, ctl
+void RegisterControlCommands(CLI::App& app, Context& ctx);
+// load, demo
+void RegisterWorkloadCommands(CLI::App& app, Context& ctx);
+// serve
+void RegisterServeCommands(CLI::App& app, Context& ctx);
 
 // Entry point for main() and for tests.
 int Main(int argc, char** argv);

@@ -258,6 +258,12 @@ Result<StoreTarget> ResolveStore(const GlobalOptions& options) {
   StoreTarget t;
   const std::string& flag = options.store_path;
   bool url = flag.rfind("http://", 0) == 0 || flag.rfind("https://", 0) == 0;
+  if (size_t scheme = flag.find("://"); !url && scheme != std::string::npos) {
+    return Status::InvalidArgument(
+        "unknown scheme \"" + flag.substr(0, scheme) + "\" in --store " + flag +
+        ": give a directory (the embedded store), dynamodb, or an http:// or "
+        "https:// endpoint");
+  }
   if (!flag.empty() && !url && flag != "dynamodb") {
     t.path = flag;  // a directory: the embedded store
     return t;

@@ -72,7 +72,8 @@ struct StoreTarget {
   std::string path;
   std::string endpoint, region, profile;  // remote; empty: resolved later
 };
-// Errors: those of LoadConfig; InvalidArgument for an unknown store kind.
+// Errors: those of LoadConfig; InvalidArgument for an unknown store kind
+// and for a --store URL whose scheme is not http or https ("htp://...").
 Result<StoreTarget> ResolveStore(const GlobalOptions& options);
 // ResolveStore(options).path.
 Result<std::string> ResolveStorePath(const GlobalOptions& options);

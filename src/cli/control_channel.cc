@@ -71,9 +71,7 @@ std::vector<ControlServer::Request> ControlServer::Poll() {
       continue;
     }
     std::string cmd = ReadAll(e.path());
-    while (!cmd.empty() && (cmd.back() == '\n' || cmd.back() == '\r'))
-      cmd.pop_back();
-    out.push_back(Request{name.substr(4), cmd});
+    out.push_back(Request{name.substr(4), CommandFromJson(cmd)});
     fs::remove(e.path(), ec);
   }
   std::sort(out.begin(), out.end(),
@@ -81,10 +79,10 @@ std::vector<ControlServer::Request> ControlServer::Poll() {
   return out;
 }
 
-void ControlServer::Respond(const std::string& id, int exit_code,
-                            const std::string& text) {
+void ControlServer::Respond(const std::string& id,
+                            const Result<Reply>& result) {
   Status s = WriteAtomically(fs::path(dir_) / ("resp-" + id),
-                             std::to_string(exit_code) + "\n" + text);
+                             ResultToJson(result) + "\n");
   (void)s;  // the client times out and says so
 }
 
@@ -106,9 +104,8 @@ std::optional<int> ControlOwner(const std::string& run_dir) {
   return pid;
 }
 
-Result<std::pair<int, std::string>> SendControl(const std::string& run_dir,
-                                                const std::string& command,
-                                                double timeout_s) {
+Result<Reply> SendControl(const std::string& run_dir, const Command& command,
+                          double timeout_s) {
   if (!ControlOwner(run_dir)) {
     return Status::Unavailable("no running migration serves " + run_dir);
   }
@@ -118,7 +115,8 @@ Result<std::pair<int, std::string>> SendControl(const std::string& run_dir,
       std::to_string(
           std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()) +
       "-" + std::to_string(getpid());
-  RETURN_IF_ERROR(WriteAtomically(dir / ("req-" + id), command + "\n"));
+  RETURN_IF_ERROR(
+      WriteAtomically(dir / ("req-" + id), CommandToJson(command) + "\n"));
   fs::path resp = dir / ("resp-" + id);
   auto deadline = std::chrono::steady_clock::now() +
                   std::chrono::duration<double>(timeout_s);
@@ -127,10 +125,7 @@ Result<std::pair<int, std::string>> SendControl(const std::string& run_dir,
     if (fs::exists(resp, ec)) {
       std::string text = ReadAll(resp);
       fs::remove(resp, ec);
-      size_t nl = text.find('\n');
-      int code = std::atoi(text.substr(0, nl).c_str());
-      return std::make_pair(
-          code, nl == std::string::npos ? std::string() : text.substr(nl + 1));
+      return ResultFromJson(text);
     }
     if (!ControlOwner(run_dir)) {
       return Status::Unavailable("the migration serving " + run_dir +
@@ -138,9 +133,9 @@ Result<std::pair<int, std::string>> SendControl(const std::string& run_dir,
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  return Status::DeadlineExceeded("no answer to \"" + command + "\" within " +
-                                  std::to_string(static_cast<int>(timeout_s)) +
-                                  " s");
+  return Status::DeadlineExceeded(
+      "no answer to \"" + CommandLine(command) + "\" within " +
+      std::to_string(static_cast<int>(timeout_s)) + " s");
 }
 
 }  // namespace godwit::cli

@@ -4,12 +4,20 @@
 // directory:
 //
 //   <run dir>/ctl/owner            the pid of the process that serves
-//   <run dir>/ctl/req-<id>         one request: a command line
-//                                  ("pause", "rate 500", "cutover", ...)
-//   <run dir>/ctl/resp-<id>        the answer: exit code, newline, report
+//   <run dir>/ctl/req-<id>         one request: a command in the
+//                                  controller's JSON ({"command": "rate",
+//                                  "rate": 500}; godwit/controller.h)
+//   <run dir>/ctl/resp-<id>        the answer: a result in the same codec
+//                                  ({"reply": {...}} or {"error": {...}})
 //
-// Files are written to a temporary name and renamed, so a reader never sees
-// half a file. The serving process polls the folder.
+//   id := <nanoseconds since the epoch>-<client pid>
+//
+// The grammar of the JSON is at the top of src/migrate/controller_json.cc
+// (and docs/formats/commands.md). Files are written to a temporary name
+// (<name>.tmp) and renamed, so a reader never sees half a file. The serving
+// process polls the folder; a request it cannot decode is answered with the
+// decoding error. The channel only carries commands: the controller of the
+// serving process executes them.
 #ifndef GODWIT_CLI_CONTROL_CHANNEL_H_
 #define GODWIT_CLI_CONTROL_CHANNEL_H_
 
@@ -18,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "godwit/controller.h"
 #include "godwit/status.h"
 
 namespace godwit::cli {
@@ -31,11 +40,12 @@ class ControlServer {
 
   struct Request {
     std::string id;
-    std::string command;
+    Result<Command> command;  // the decoding error if it does not decode
   };
   // Requests waiting, oldest first.
   std::vector<Request> Poll();
-  void Respond(const std::string& id, int exit_code, const std::string& text);
+  // Answers request `id` (a client waiting for it reads it).
+  void Respond(const std::string& id, const Result<Reply>& result);
 
  private:
   explicit ControlServer(std::string dir) : dir_(std::move(dir)) {}
@@ -45,11 +55,13 @@ class ControlServer {
 // The pid serving `run_dir`, if that process is alive.
 std::optional<int> ControlOwner(const std::string& run_dir);
 
-// Sends `command` and waits up to `timeout_s` for the answer.
-// Errors: Unavailable if no process serves the run; DeadlineExceeded.
-Result<std::pair<int, std::string>> SendControl(const std::string& run_dir,
-                                                const std::string& command,
-                                                double timeout_s);
+// Sends `command` and waits up to `timeout_s` for the answer: the serving
+// controller's reply, or its error.
+// Errors: Unavailable if no process serves the run, or it stopped before
+// answering; DeadlineExceeded; DataLoss for an answer that does not decode;
+// the command's own errors.
+Result<Reply> SendControl(const std::string& run_dir, const Command& command,
+                          double timeout_s);
 
 }  // namespace godwit::cli
 

@@ -21,13 +21,12 @@
 
 #include "cli/cli.h"
 #include "cli/config.h"
-#include "cli/run_common.h"
+#include "cli/session.h"
 #include "control/ledger.h"
+#include "godwit/controller.h"
 #include "godwit/json.h"
-#include "godwit/local_store.h"
 #include "godwit/store.h"
 #include "godwit/transform.h"
-#include "migrate/run_state.h"
 #include "transform/plan.h"
 
 namespace godwit::cli {
@@ -76,11 +75,44 @@ bool ValidMigrationName(std::string_view s) {
   });
 }
 
-// The store, or null if there is none yet (read-only commands).
-Result<std::unique_ptr<Store>> OpenExistingStore(const Context& ctx) {
+// The store, or null if there is none yet, with *missing saying so (naming
+// the path): status still shows the migration files.
+Result<std::unique_ptr<Store>> OpenExistingStore(const Context& ctx,
+                                                 std::string* missing) {
   Result<std::unique_ptr<Store>> s = OpenStore(ctx);
-  if (!s.ok() && s.status().IsNotFound()) return std::unique_ptr<Store>();
+  if (!s.ok() && s.status().IsNotFound()) {
+    *missing = std::string(s.status().message());
+    return std::unique_ptr<Store>();
+  }
   return s;
+}
+
+// The pending migrations that do not load: each file is compiled on its own
+// (Transform::Create), then all of them together (what a run composes).
+// Returns (migration id, or "composition", error) for each broken one.
+std::vector<std::pair<std::string, Status>> BrokenMigrations(
+    Store* store, const std::string& table,
+    const std::vector<MigrationFile>& pending) {
+  std::vector<std::pair<std::string, Status>> broken;
+  TransformOptions opts;
+  opts.run_id = "status";
+  if (store != nullptr) {
+    Result<std::string> physical = ResolveTable(store, table);
+    if (physical.ok()) {
+      Result<TableDescription> d = store->DescribeTable(*physical);
+      if (d.ok()) opts.source_key_schema = d->key_schema;
+    }
+  }
+  for (const MigrationFile& f : pending) {
+    Result<std::shared_ptr<const Transform>> t = Transform::Create({f}, opts);
+    if (!t.ok()) broken.emplace_back(f.id(), t.status());
+  }
+  if (broken.empty() && pending.size() > 1) {
+    Result<std::shared_ptr<const Transform>> t =
+        Transform::Create(pending, opts);
+    if (!t.ok()) broken.emplace_back("composition", t.status());
+  }
+  return broken;
 }
 
 // ---- init ------------------------------------------------------------------
@@ -234,11 +266,18 @@ Status RunStatus(const Context& ctx, const StatusArgs& a) {
   } else {
     ASSIGN_OR_RETURN(tables, ListMigrationTables(cfg.migrations_dir));
   }
-  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenExistingStore(ctx));
+  std::string missing;
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
+                   OpenExistingStore(ctx, &missing));
   Status first_error;
-  std::string json =
-      "{\"migrations_dir\":" + JsonQuoted(cfg.migrations_dir) + ",\"tables\":[";
+  std::string json = "{\"migrations_dir\":" + JsonQuoted(cfg.migrations_dir) +
+                     ",\"store\":" + (store ? "true" : "false") +
+                     ",\"tables\":[";
   std::string text;
+  if (!store) {
+    std::fprintf(stderr, "godwit: %s; showing the migration files only\n",
+                 missing.c_str());
+  }
   if (tables.empty()) {
     text += "no migrations in " + cfg.migrations_dir +
             "/ (write one with: godwit new <Table> <name>)\n";
@@ -262,9 +301,9 @@ Status RunStatus(const Context& ctx, const StatusArgs& a) {
     // The migration run in progress, if any (JSON: before "applied").
     size_t applied_at = json.rfind(",\"applied\":[");
     std::string run_json = ",\"run\":null";
-    std::optional<migrate::RunState> run;
+    std::optional<RunSummary> run;
     if (store) {
-      ASSIGN_OR_RETURN(run, migrate::LoadRunState(store.get(), table));
+      ASSIGN_OR_RETURN(run, FindRun(store.get(), table));
     }
     if (run) {
       run_json = ",\"run\":{\"id\":" + JsonQuoted(run->run_id) + ",\"phase\":" +
@@ -304,18 +343,48 @@ Status RunStatus(const Context& ctx, const StatusArgs& a) {
     }
     json += "],\"pending\":[";
     if (plan.ok()) {
+      std::vector<std::pair<std::string, Status>> broken =
+          BrokenMigrations(store.get(), table, plan->pending);
+      auto error_of = [&](const std::string& id) -> const Status* {
+        for (const auto& [bid, st] : broken) {
+          if (bid == id) return &st;
+        }
+        return nullptr;
+      };
       for (size_t i = 0; i < plan->pending.size(); ++i) {
         const MigrationFile& f = plan->pending[i];
+        const Status* err = error_of(f.id());
         if (i > 0) json += ",";
         json += "{\"id\":" + JsonQuoted(f.id()) +
                 ",\"number\":" + std::to_string(f.number) +
                 ",\"name\":" + JsonQuoted(f.name) +
                 ",\"path\":" + JsonQuoted(f.path) +
-                ",\"sha256\":" + JsonQuoted(f.sha256) + "}";
-        text += "  pending  " + f.id() + "\n";
+                ",\"sha256\":" + JsonQuoted(f.sha256) +
+                ",\"error\":" + (err ? JsonQuoted(err->message()) : "null") +
+                "}";
+        if (err == nullptr) {
+          text += "  pending  " + f.id() + "\n";
+        } else {
+          text += "  BROKEN   " + f.id() + "  " + std::string(err->message()) +
+                  "\n";
+        }
       }
       if (plan->pending.empty()) text += "  up to date\n";
-      json += "],\"error\":null}";
+      const Status* composed = error_of("composition");
+      if (composed != nullptr) {
+        text += "  BROKEN   the pending migrations together: " +
+                std::string(composed->message()) + "\n";
+      }
+      json += "],\"error\":" +
+              (composed ? JsonQuoted(composed->message()) : "null") + "}";
+      if (!broken.empty() && first_error.ok()) {
+        first_error = Status::InvalidArgument(
+            std::to_string(broken.size()) + " pending migration" +
+            (broken.size() == 1 ? " of " + table + " does"
+                                : "s of " + table + " do") +
+            " not load; the first: " + broken[0].first + ": " +
+            std::string(broken[0].second.message()));
+      }
     } else {
       json += "],\"error\":" + JsonQuoted(plan.status().message()) + "}";
       text += "  ERROR    " + std::string(plan.status().message()) + "\n";
@@ -403,12 +472,8 @@ std::string DiffText(const Item& before, const Item& after, const Colors& c) {
 
 Status RunDryRun(const Context& ctx, const DryRunArgs& a) {
   ASSIGN_OR_RETURN(Config cfg, LoadConfigOrDefault(ctx.global));
-  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenExistingStore(ctx));
-  if (!store) {
-    return Status::NotFound("no store yet (create and fill a table first)");
-  }
-  ASSIGN_OR_RETURN(std::string physical,
-                   control::GetActiveTable(store.get(), a.table));
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx));
+  ASSIGN_OR_RETURN(std::string physical, ResolveTable(store.get(), a.table));
   ASSIGN_OR_RETURN(std::shared_ptr<Table> table, store->GetTable(physical));
   ASSIGN_OR_RETURN(TablePlan plan,
                    LoadTablePlan(store.get(), cfg.migrations_dir, a.table));

@@ -1,7 +1,7 @@
 // godwit serve: the local store over the DynamoDB and DynamoDB Streams HTTP
 // API (see include/godwit/server.h and docs/server.md).
 //
-// It also hosts migrations of the tables it serves (cli/migration_host.h).
+// It also hosts migrations of the tables it serves (server/admin.h).
 //
 // Signals: SIGINT and SIGTERM are blocked in every thread and taken by
 // sigwait() in the main thread; the server then shuts down gracefully and
@@ -15,9 +15,9 @@
 
 #include "cli/cli.h"
 #include "cli/config.h"
-#include "cli/migration_host.h"
-#include "cli/run_common.h"
+#include "cli/session.h"
 #include "godwit/server.h"
+#include "server/admin.h"
 
 namespace godwit::cli {
 namespace {
@@ -55,7 +55,7 @@ Status RunServe(const Context& ctx, const ServeArgs& a) {
   // writes during a cutover of a migration this server hosts.
   ASSIGN_OR_RETURN(Session session,
                    OpenSession(ctx, {.create = true, .sync = !a.no_sync}));
-  MigrationHost host(&session, &ctx);
+  server::AdminHost host(session.env());
 
   server::ServerOptions so;
   so.host = hp.first;
@@ -109,7 +109,7 @@ Status RunServe(const Context& ctx, const ServeArgs& a) {
                sig == SIGINT ? "SIGINT" : "SIGTERM");
   srv->Shutdown();
   srv.reset();
-  // ~MigrationHost stops the hosted runs (resumable), then the store closes.
+  // ~AdminHost stops the hosted runs (resumable), then the store closes.
   std::fprintf(stderr, "godwit serve: stopped\n");
   return Status::OK();
 }

@@ -18,8 +18,7 @@
 
 #include "cli/cli.h"
 #include "cli/config.h"
-#include "cli/run_common.h"
-#include "control/control_table.h"
+#include "cli/session.h"
 #include "godwit/item_file.h"
 #include "godwit/json.h"
 #include "godwit/local_store.h"
@@ -90,12 +89,19 @@ class Progress {
 // ---- store access ----------------------------------------------------------
 
 // `name` is a logical table name: it resolves through the active-table
-// pointer (after a cutover, "Orders" is "Orders.v2").
+// pointer (after a cutover, "Orders" is "Orders.v2"), as in every command.
 Result<std::shared_ptr<Table>> OpenTable(Store& store,
                                          const std::string& name) {
-  ASSIGN_OR_RETURN(std::string physical,
-                   control::ResolveActiveTable(&store, name));
+  ASSIGN_OR_RETURN(std::string physical, ResolveTable(&store, name));
   return store.GetTable(physical);
+}
+
+// The physical table a table command means: `name` resolved as everywhere,
+// or with --physical `name` itself.
+Result<std::string> TableArg(Store& store, const std::string& name,
+                             bool physical) {
+  if (physical) return name;
+  return ResolveTable(&store, name);
 }
 
 // An item from the command line: {"pk": {"S": "a"}, ...}, or an export line
@@ -148,15 +154,24 @@ struct TableArgs {
   std::string hash;
   std::string range;
   bool no_stream = false;
+  bool physical = false;  // describe, drop: NAME is a physical table
 };
+
+// The key schema of --hash / --range.
+Result<KeySchema> SchemaArgs(const std::string& hash,
+                             const std::string& range) {
+  KeySchema k;
+  ASSIGN_OR_RETURN(k.hash, KeySchema::ParseAttribute(hash));
+  if (!range.empty()) {
+    ASSIGN_OR_RETURN(KeyAttribute r, KeySchema::ParseAttribute(range));
+    k.range = std::move(r);
+  }
+  return k;
+}
 
 Status RunTableCreate(const Context& ctx, const TableArgs& a) {
   TableOptions opts;
-  ASSIGN_OR_RETURN(opts.key_schema.hash, KeySchema::ParseAttribute(a.hash));
-  if (!a.range.empty()) {
-    ASSIGN_OR_RETURN(KeyAttribute r, KeySchema::ParseAttribute(a.range));
-    opts.key_schema.range = std::move(r);
-  }
+  ASSIGN_OR_RETURN(opts.key_schema, SchemaArgs(a.hash, a.range));
   opts.stream_enabled = !a.no_stream;
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
                    OpenStore(ctx, {.create = true}));
@@ -193,10 +208,12 @@ Status RunTableList(const Context& ctx) {
 
 Status RunTableDescribe(const Context& ctx, const TableArgs& a) {
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx));
-  ASSIGN_OR_RETURN(TableDescription d, store->DescribeTable(a.name));
+  ASSIGN_OR_RETURN(std::string physical, TableArg(*store, a.name, a.physical));
+  ASSIGN_OR_RETURN(TableDescription d, store->DescribeTable(physical));
   std::string out;
   if (ctx.global.json) {
     out = "{\"name\":" + JsonQuoted(d.name) +
+          (physical != a.name ? ",\"logical\":" + JsonQuoted(a.name) : "") +
           ",\"key_schema\":" + SchemaJson(d.key_schema) +
           ",\"item_count\":" + std::to_string(d.item_count) +
           ",\"size_bytes\":" + std::to_string(d.size_bytes) +
@@ -206,7 +223,9 @@ Status RunTableDescribe(const Context& ctx, const TableArgs& a) {
           std::to_string(d.stream_first_sequence) +
           ",\"created_micros\":" + std::to_string(d.created_micros) + "}\n";
   } else {
-    out = "table:    " + d.name + "\nkey:      " + d.key_schema.ToString() +
+    out = "table:    " + d.name +
+          (physical != a.name ? " (the active table of " + a.name + ")" : "") +
+          "\nkey:      " + d.key_schema.ToString() +
           "\nitems:    " + std::to_string(d.item_count) +
           "\nsize:     " + std::to_string(d.size_bytes) + " bytes" +
           "\nstream:   " + (d.stream_enabled ? "on" : "off");
@@ -225,9 +244,11 @@ Status RunTableDescribe(const Context& ctx, const TableArgs& a) {
 
 Status RunTableDrop(const Context& ctx, const TableArgs& a) {
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx));
-  RETURN_IF_ERROR(store->DropTable(a.name));
-  Print(stdout, ctx.global.json ? "{\"dropped\":" + JsonQuoted(a.name) + "}\n"
-                                : "dropped table " + a.name + "\n");
+  ASSIGN_OR_RETURN(std::string physical, TableArg(*store, a.name, a.physical));
+  RETURN_IF_ERROR(CheckDroppable(store.get(), physical));
+  RETURN_IF_ERROR(store->DropTable(physical));
+  Print(stdout, ctx.global.json ? "{\"dropped\":" + JsonQuoted(physical) + "}\n"
+                                : "dropped table " + physical + "\n");
   return Status::OK();
 }
 
@@ -328,6 +349,9 @@ struct FileArgs {
   std::string table;
   std::string file;
   uint64_t max_errors = 0;
+  // import: create the table (and the store) with this key if missing.
+  std::string hash;
+  std::string range;
 };
 
 // Writes `pending` with BatchWrite, re-sending unprocessed entries and
@@ -353,9 +377,42 @@ Status WriteBatchWithRetry(Table& t, std::vector<WriteRequest>* pending,
   return Status::OK();
 }
 
+// The table to import into; with --hash, created (and the store with it)
+// if missing.
+Result<std::pair<std::unique_ptr<Store>, std::shared_ptr<Table>>>
+OpenImportTable(const Context& ctx, const FileArgs& a) {
+  if (a.hash.empty()) {
+    if (!a.range.empty()) {
+      return Status::InvalidArgument("--range needs --hash");
+    }
+    ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx));
+    ASSIGN_OR_RETURN(std::shared_ptr<Table> t, OpenTable(*store, a.table));
+    return std::make_pair(std::move(store), std::move(t));
+  }
+  TableOptions opts;
+  ASSIGN_OR_RETURN(opts.key_schema, SchemaArgs(a.hash, a.range));
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
+                   OpenStore(ctx, {.create = true}));
+  Result<std::shared_ptr<Table>> t = OpenTable(*store, a.table);
+  if (t.ok()) {
+    if (!((*t)->key_schema() == opts.key_schema)) {
+      return Status::InvalidArgument("table " + a.table + " exists with key " +
+                                     (*t)->key_schema().ToString() + ", not " +
+                                     opts.key_schema.ToString() +
+                                     " (--hash/--range)");
+    }
+    return std::make_pair(std::move(store), std::move(*t));
+  }
+  if (!t.status().IsNotFound()) return t.status();
+  RETURN_IF_ERROR(store->CreateTable(a.table, opts));
+  ASSIGN_OR_RETURN(std::shared_ptr<Table> created, store->GetTable(a.table));
+  return std::make_pair(std::move(store), std::move(created));
+}
+
 Status RunImport(const Context& ctx, const FileArgs& a) {
-  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx));
-  ASSIGN_OR_RETURN(std::shared_ptr<Table> t, OpenTable(*store, a.table));
+  ASSIGN_OR_RETURN(auto opened, OpenImportTable(ctx, a));
+  std::unique_ptr<Store> store = std::move(opened.first);
+  std::shared_ptr<Table> t = std::move(opened.second);
   ASSIGN_OR_RETURN(std::unique_ptr<ItemFileReader> in,
                    ItemFileReader::Open(a.file));
   const KeySchema& schema = t->key_schema();
@@ -518,13 +575,22 @@ void RegisterStoreCommands(CLI::App& app, Context& ctx) {
   CLI::App* describe = table->add_subcommand(
       "describe", "key schema, item count, size and stream of a table");
   describe->add_option("name", table_args->name, "table name")->required();
+  describe->add_flag("--physical", table_args->physical,
+                     "NAME is a physical table (default: a logical name, "
+                     "resolved through its pointer)");
   describe->callback([c, table_args] {
     c->run = [c, table_args] { return RunTableDescribe(*c, *table_args); };
   });
 
-  CLI::App* drop =
-      table->add_subcommand("drop", "delete a table and its stream");
+  CLI::App* drop = table->add_subcommand(
+      "drop",
+      "delete a table and its stream (refused while a pointer names it or "
+      "an unfinished run uses it)");
   drop->add_option("name", table_args->name, "table name")->required();
+  drop->add_flag("--physical", table_args->physical,
+                 "NAME is a physical table, e.g. the old table after a "
+                 "finish (default: a logical name, resolved through its "
+                 "pointer)");
   drop->callback([c, table_args] {
     c->run = [c, table_args] { return RunTableDrop(*c, *table_args); };
   });
@@ -578,6 +644,11 @@ void RegisterStoreCommands(CLI::App& app, Context& ctx) {
       ->add_option("--max-errors", file_args->max_errors,
                    "go on past up to N bad lines (each is reported)")
       ->capture_default_str();
+  import->add_option("--hash", file_args->hash,
+                     "create the table (and the store) if missing, with "
+                     "this partition key NAME:TYPE");
+  import->add_option("--range", file_args->range,
+                     "the sort key NAME:TYPE of a table --hash creates");
   import->callback([c, file_args] {
     c->run = [c, file_args] { return RunImport(*c, *file_args);
 };

@@ -19,6 +19,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "godwit/status.h"
 #include "godwit/store.h"
@@ -48,6 +50,11 @@ Status SetPointer(Store* store, const std::string& logical, const Pointer& p);
 // The active physical table of `logical`.
 Result<std::string> ResolveActiveTable(Store* store,
                                        const std::string& logical);
+
+// Every pointer in the store: (logical table, pointer), by logical name.
+// A store without a control table has none. Errors: those of the store;
+// DataLoss for a pointer without its physical table.
+Result<std::vector<std::pair<std::string, Pointer>>> ListPointers(Store* store);
 
 }  // namespace godwit::control
 

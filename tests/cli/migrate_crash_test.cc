@@ -155,6 +155,7 @@ class MigrateCrashTest : public ::testing::Test {
 };
 
 TEST_F(MigrateCrashTest, KillNineAnywhereThenResumeVerifies) {
+  RunOk({"table", "create", "Orders", "--hash", "pk:S"});  // load needs a store
   RunOk({"load", "Orders", "--seed-items", "20000", "--duration", "0"});
   std::mt19937_64 rng(20261121);
   int kills = 0;

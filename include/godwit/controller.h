@@ -1,0 +1,300 @@
+// The migration controller: the one place that composes a migration run and
+// the one set of commands that drive it.
+//
+// A Controller opens a new run of a logical table or resumes the recorded
+// one (plan -> resume checks -> determinism check -> Migration::Open with
+// the ledger recorder), then executes typed Commands and answers typed
+// Replies. `godwit migrate`, the `ctl/` control files of a running migrate,
+// `godwit serve`'s admin API and the in-process fallback of `godwit verify`
+// and friends all go through it; they only parse, serialise and render.
+//
+// Commands have two spellings, both defined here:
+//   - a command line ("rate 500", "cutover --force"): ParseCommand;
+//   - JSON (CommandToJson / CommandFromJson), with the replies in JSON too
+//     (ResultToJson / ResultFromJson). The grammar is at the top of
+//     src/migrate/controller_json.cc and in docs/formats/commands.md.
+//
+// Threads: a Controller is thread-safe. Execute runs one changing command at
+// a time (pause, rate, verify, flips, finish, abandon wait for each other);
+// `progress` never waits for them.
+//
+// Example:
+//   ControllerEnv env{store, router, /*remote=*/false, "migrations",
+//                     store_path + "/godwit-runs"};
+//   RunRequest req;
+//   req.table = "Orders";
+//   ASSIGN_OR_RETURN(std::unique_ptr<Controller> c,
+//                    Controller::Open(env, req));
+//   RETURN_IF_ERROR(c->WaitCaughtUp());
+//   ASSIGN_OR_RETURN(Command cmd, ParseCommand("verify"));
+//   ASSIGN_OR_RETURN(Reply r, c->Execute(cmd));
+//   if (r.differences()) ...
+#ifndef GODWIT_CONTROLLER_H_
+#define GODWIT_CONTROLLER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "godwit/migrate.h"
+#include "godwit/status.h"
+#include "godwit/store.h"
+
+namespace godwit {
+
+// ---------------------------------------------------------------------------
+// Commands
+
+enum class CommandKind : uint8_t {
+  kPause = 1,  // hold backfill writes (replay keeps the destination in step)
+  kResume,     // undo pause
+  kRate,       // backfill rate limit
+  kProgress,   // counters of the run
+  kVerify,     // the exact comparison (Migration::Verify)
+  kCutover,    // fenced flip to the destination
+  kRollback,   // fenced flip back to the source
+  kFinish,     // end a cut-over run, record the ledger
+  kAbandon,    // end a run that is not cut over, drop the destination
+};
+// "pause", "resume", "rate", "progress", "verify", "cutover", "rollback",
+// "finish", "abandon".
+std::string_view CommandName(CommandKind kind);
+// The inverse of CommandName; nullopt for any other word.
+std::optional<CommandKind> CommandKindFromName(std::string_view name);
+
+struct Command {
+  CommandKind kind = CommandKind::kProgress;
+  // kRate: items/s, finite and > 0; 0 means unlimited (the word
+  // "unlimited"). Anything else is refused.
+  double rate = 0;
+  // kCutover, kRollback: skip the engine's verify gate (FlipOptions::force).
+  bool force = false;
+  // kCutover: wait until replay has caught up, verify, and cut over only if
+  // verify finds no difference (what `migrate --cutover` does). Not with
+  // `force`.
+  bool verify_first = false;
+
+  friend bool operator==(const Command&, const Command&) = default;
+};
+
+// Parses a command line, words separated by blanks:
+//   pause | resume | progress | verify | finish | abandon
+//   rate N           N items/s, a positive number ("500", "1.5", "2e3")
+//   rate unlimited   no limit
+//   cutover [--force | --verify-first]
+//   rollback [--force]
+// Errors: InvalidArgument saying what is wrong and what is accepted
+// (an unknown command, a rate that is not a positive number, a flag the
+// command does not take, a word too many).
+Result<Command> ParseCommand(std::string_view line);
+// The same, from words already split (a command line's arguments).
+Result<Command> ParseCommandWords(const std::vector<std::string>& words);
+// The line ParseCommand reads back as `c`: "rate 500", "cutover --force".
+std::string CommandLine(const Command& c);
+// Checks the fields for `c.kind` (what ParseCommand and CommandFromJson
+// enforce). Errors: InvalidArgument.
+Status ValidateCommand(const Command& c);
+// A rate as people write it: "500 items/s", "1.5 items/s", "unlimited".
+std::string FormatRate(double items_per_second);
+
+// ---------------------------------------------------------------------------
+// Replies
+
+struct Reply {
+  CommandKind command = CommandKind::kProgress;
+  // kPause, kResume: whether backfill is paused now.
+  bool paused = false;
+  // kRate: the rate in force now, items/s; 0 = unlimited.
+  double rate = 0;
+  // kProgress.
+  std::optional<MigrationProgress> progress;
+  // kVerify; kCutover with verify_first.
+  std::optional<VerifyReport> verify;
+  // kCutover, kRollback. Absent after verify_first found differences:
+  // nothing was switched.
+  std::optional<FlipReport> flip;
+  // kCutover, kRollback: the flip was forced past the verify gate.
+  bool forced = false;
+
+  // Verify ran and found differences (or items it could not map).
+  bool differences() const { return verify.has_value() && !verify->ok(); }
+};
+// Differences a verify reply shows with both sides, at most.
+inline constexpr size_t kReportedDifferences = 10;
+
+// ---------------------------------------------------------------------------
+// Opening a run
+
+enum class OpenMode : uint8_t {
+  kStart,   // a new run; refused while a run of the table is in progress
+  kResume,  // the run in progress; refused if there is none
+};
+
+struct RunRequest {
+  std::string table;  // the logical table
+  OpenMode mode = OpenMode::kStart;
+  int segments = 16;        // 1..2^20
+  int threads = 2;          // 1..256
+  double rate = 0;          // backfill items/s; 0 = unlimited
+  uint64_t max_errors = 0;  // item errors tolerated (dead-lettered)
+  // Seconds each flip fences writers outside this process
+  // (MigrateOptions::fence_seconds). Unset: 6 on a remote store (writers
+  // that follow the pointer contract cache it for at most 5 s and time out
+  // within 1 s), 0 on the embedded one (every writer goes through godwit).
+  std::optional<double> fence_seconds;
+  // About once a second from an engine thread. Not serialised.
+  std::function<void(const MigrationProgress&)> on_progress;
+};
+
+// What Open opened.
+struct RunInfo {
+  std::string table;
+  std::string run_id;
+  std::string source;
+  std::string destination;
+  RunPhase phase = RunPhase::kBackfill;
+  bool resumed = false;  // an existing run (else a new one)
+};
+
+// Where runs happen. Every pointer must outlive the controllers opened
+// with it.
+struct ControllerEnv {
+  Store* store = nullptr;      // the physical store
+  Router* router = nullptr;    // over `store`; applications write through it
+  bool remote = false;         // a DynamoDB-API store (fence default)
+  std::string migrations_dir;  // holds <table>/<NNNN>_<name>.lua
+  // A run of T keeps its journal, dead letters and control files in
+  // runs_dir/T (RunDirectory).
+  std::string runs_dir;
+};
+std::string RunDirectory(const ControllerEnv& env, const std::string& table);
+
+// The fence a run gets: `requested`, else the store's default.
+double EffectiveFenceSeconds(const std::optional<double>& requested,
+                             bool remote);
+inline constexpr double kDefaultRemoteFenceSeconds = 6;
+
+class Controller {
+ public:
+  // Opens the run of `req.table`:
+  //   - plan: for kStart the table's pending migrations (their files
+  //     compiled; the source is the table the pointer names); for kResume
+  //     the migrations the run recorded, whose files must be unchanged;
+  //   - kStart only: the transform must be deterministic on a sample of
+  //     the source (run twice);
+  //   - Migration::Open with the options, the fence default and the ledger
+  //     recorder (the applied migrations are recorded when the run
+  //     finishes).
+  // Errors: InvalidArgument (bad options; a migration that does not
+  // compile, naming it); FailedPrecondition (kStart while a run is in
+  // progress, kResume with none, no pending migrations, a changed or
+  // missing migration file of a resumed run, a transform that is not
+  // deterministic); those of Migration::Open and the store.
+  static Result<std::unique_ptr<Controller>> Open(const ControllerEnv& env,
+                                                  const RunRequest& req);
+  // Stops the run's threads (it stays resumable unless it ended).
+  ~Controller();
+  Controller(const Controller&) = delete;
+  Controller& operator=(const Controller&) = delete;
+
+  const RunInfo& info() const { return info_; }
+  Migration& migration() { return *migration_; }
+  // The run's mappers (up/down of its migrations), e.g. for a workload
+  // that writes both shapes.
+  MapperFactory* mappers();
+
+  // Executes `c` (validated first). A verify that finds differences is a
+  // reply (Reply::differences()), not an error.
+  // Errors: InvalidArgument (an invalid command); FailedPrecondition when
+  // the run has ended (finish, abandon) or the engine refuses (the verify
+  // gate of a flip, finish before cutover, abandon after it); `progress`
+  // returns the error that stopped the run's background work, prefixed
+  // "the run stopped: "; those of the engine.
+  Result<Reply> Execute(const Command& c);
+
+  // Blocks until replay has applied everything captured so far.
+  Status WaitCaughtUp();
+  // True once the run has ended (finished or abandoned).
+  bool ended() const;
+  // Stops the run's threads; commands fail afterwards. Idempotent.
+  void Stop();
+
+ private:
+  struct Parts;
+  explicit Controller(std::unique_ptr<Parts> parts);
+  std::unique_ptr<Parts> parts_;
+  Migration* migration_ = nullptr;  // owned by parts_
+  RunInfo info_;
+};
+
+// ---------------------------------------------------------------------------
+// Runs recorded in a store
+
+// The checkpoint of a run as the control table records it.
+struct RunSummary {
+  std::string table;  // logical
+  std::string run_id;
+  std::string source;
+  std::string destination;
+  RunPhase phase = RunPhase::kBackfill;
+  uint64_t p0 = 0;            // the source sequence marked before the copy
+  uint64_t replayed_seq = 0;  // the last source sequence applied
+  uint64_t errors = 0;        // dead-lettered items
+  bool unfinished() const { return phase != RunPhase::kFinished; }
+};
+// The run of `table`, if one is recorded. Errors: those of the store;
+// DataLoss for a damaged record.
+Result<std::optional<RunSummary>> FindRun(Store* store,
+                                          const std::string& table);
+// Every run recorded in `store`, by table.
+Result<std::vector<RunSummary>> ListRuns(Store* store);
+
+// ---------------------------------------------------------------------------
+// JSON (grammar: src/migrate/controller_json.cc, docs/formats/commands.md)
+
+std::string CommandToJson(const Command& c);
+// Errors: InvalidArgument naming the field (malformed JSON, an unknown
+// command or field, a value ValidateCommand refuses).
+Result<Command> CommandFromJson(std::string_view json);
+
+// A command addressed to the run of a table (the admin API's body).
+std::string TableCommandToJson(const std::string& table, const Command& c);
+// The table and the command, or the command's own decoding error (an
+// answer to send back, as the control files do). Errors: InvalidArgument
+// for a malformed envelope (no table, no command object, another field).
+struct TableCommand {
+  std::string table;
+  Result<Command> command;
+};
+Result<TableCommand> TableCommandFromJson(std::string_view json);
+
+std::string ReplyToJson(const Reply& r);
+// Errors: InvalidArgument naming the field.
+Result<Reply> ReplyFromJson(std::string_view json);
+
+// The outcome of a command: {"reply": ...} or {"error": {"code", "message"}}.
+std::string ResultToJson(const Result<Reply>& r);
+// The reply, or the error the document carries (same code and message).
+// A malformed document: DataLoss naming the field.
+Result<Reply> ResultFromJson(std::string_view json);
+
+std::string ProgressToJson(const MigrationProgress& p);
+Result<MigrationProgress> ProgressFromJson(std::string_view json);
+std::string VerifyReportToJson(const VerifyReport& r);
+std::string FlipReportToJson(const FlipReport& f);
+
+std::string RunRequestToJson(const RunRequest& r);  // without on_progress
+Result<RunRequest> RunRequestFromJson(std::string_view json);
+std::string RunInfoToJson(const RunInfo& i);
+Result<RunInfo> RunInfoFromJson(std::string_view json);
+
+// The phase named RunPhaseName(p); nullopt for another name.
+std::optional<RunPhase> RunPhaseFromName(std::string_view name);
+
+}  // namespace godwit
+
+#endif  // GODWIT_CONTROLLER_H_

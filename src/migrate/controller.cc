@@ -1,0 +1,379 @@
+// The controller: the one composition of a run and the executor of typed
+// commands (see godwit/controller.h).
+#include "godwit/controller.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <mutex>
+
+#include "control/control_table.h"
+#include "control/ledger.h"
+#include "godwit/transform.h"
+#include "migrate/run_state.h"
+#include "transform/lua_mapper.h"
+#include "transform/plan.h"
+
+namespace godwit {
+namespace {
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Status ValidateRequest(const RunRequest& r) {
+  if (r.table.empty()) return Status::InvalidArgument("no table given");
+  if (r.segments < 1 || r.segments > (1 << 20)) {
+    return Status::InvalidArgument("segments must be from 1 to 1048576, not " +
+                                   std::to_string(r.segments));
+  }
+  if (r.threads < 1 || r.threads > 256) {
+    return Status::InvalidArgument("threads must be from 1 to 256, not " +
+                                   std::to_string(r.threads));
+  }
+  if (!std::isfinite(r.rate) || r.rate < 0 || r.rate > 1e9) {
+    return Status::InvalidArgument(
+        "rate must be a number of items/s from 0 (unlimited) to 1e9");
+  }
+  if (r.fence_seconds && (!std::isfinite(*r.fence_seconds) ||
+                          *r.fence_seconds < 0 || *r.fence_seconds > 3600)) {
+    return Status::InvalidArgument(
+        "fence seconds must be a number from 0 to 3600");
+  }
+  return Status::OK();
+}
+
+// What a run applies: the migrations a run in progress recorded (their
+// files unchanged), or the table's pending ones.
+struct Setup {
+  std::shared_ptr<const Transform> transform;
+  MigrationPlan plan;
+  bool resuming = false;
+  std::optional<migrate::RunState> state;
+};
+
+Result<Setup> Plan(const ControllerEnv& env, const std::string& table,
+                   std::optional<migrate::RunState> state) {
+  Setup r;
+  r.state = std::move(state);
+  std::vector<MigrationFile> files;
+  std::string source;
+  if (r.state && r.state->phase != RunPhase::kFinished) {
+    r.resuming = true;
+    ASSIGN_OR_RETURN(std::vector<MigrationFile> all,
+                     ListMigrations(env.migrations_dir, table));
+    for (const PlannedMigration& pm : r.state->migrations) {
+      auto it = std::find_if(
+          all.begin(), all.end(),
+          [&](const MigrationFile& f) { return f.number == pm.number; });
+      if (it == all.end()) {
+        return Status::FailedPrecondition(
+            "the run of " + table + " applies migration " +
+            std::to_string(pm.number) + "_" + pm.name +
+            ", whose file is gone from " + env.migrations_dir + "/" + table);
+      }
+      if (it->sha256 != pm.sha256) {
+        return Status::FailedPrecondition(
+            "migration file " + it->path +
+            " changed since the run started (SHA-256 " +
+            it->sha256.substr(0, 12) + "..., the run has " +
+            pm.sha256.substr(0, 12) + "...); restore it, or roll the run back");
+      }
+      files.push_back(*it);
+    }
+    source = r.state->source;
+    r.plan.run_id = r.state->run_id;
+    r.plan.started_micros = r.state->started_micros;
+  } else {
+    ASSIGN_OR_RETURN(TablePlan tp,
+                     LoadTablePlan(env.store, env.migrations_dir, table));
+    if (tp.pending.empty()) {
+      return Status::FailedPrecondition("no pending migrations for " + table +
+                                        " in " + env.migrations_dir + "/" +
+                                        table);
+    }
+    files = std::move(tp.pending);
+    ASSIGN_OR_RETURN(source, control::ResolveActiveTable(env.store, table));
+    r.plan.started_micros = NowMicros();
+  }
+  ASSIGN_OR_RETURN(TableDescription desc, env.store->DescribeTable(source));
+  TransformOptions topts;
+  topts.source_key_schema = desc.key_schema;
+  topts.run_id = r.plan.run_id;
+  topts.now_micros = r.plan.started_micros;
+  ASSIGN_OR_RETURN(r.transform, Transform::Create(files, topts));
+  r.plan.logical_table = table;
+  r.plan.destination_key_schema = r.transform->destination_key_schema();
+  for (const MigrationFile& f : files) {
+    r.plan.migrations.push_back(
+        PlannedMigration{static_cast<int>(f.number), f.name, f.sha256});
+  }
+  return r;
+}
+
+// A transform that is not deterministic is refused before anything is
+// written: it runs twice on a sample of the source.
+Status CheckDeterminism(const ControllerEnv& env, const Setup& s) {
+  ASSIGN_OR_RETURN(std::string source, control::ResolveActiveTable(
+                                           env.store, s.plan.logical_table));
+  ASSIGN_OR_RETURN(std::shared_ptr<Table> t, env.store->GetTable(source));
+  ScanOptions so;
+  so.limit = 64;
+  ASSIGN_OR_RETURN(Page page, t->Scan(so));
+  ASSIGN_OR_RETURN(std::unique_ptr<TransformWorker> w,
+                   s.transform->NewWorker());
+  return w->CheckDeterminism(page.items);
+}
+
+// MigrateOptions::on_finish: records the run's migrations in the ledger.
+Status RecordLedger(Store* store, const MigrationPlan& plan,
+                    const MigrationProgress& p) {
+  for (const PlannedMigration& m : plan.migrations) {
+    control::LedgerEntry e;
+    e.table = plan.logical_table;
+    e.number = m.number;
+    e.name = m.name;
+    e.sha256 = m.sha256;
+    e.applied_micros = NowMicros();
+    e.run_id = plan.run_id;
+    e.items_read = p.scanned;
+    e.items_written = p.written;
+    e.items_dropped = p.dropped;
+    e.items_failed = p.errors;
+    RETURN_IF_ERROR(control::RecordMigration(store, e));
+  }
+  return Status::OK();
+}
+
+RunSummary Summarise(const migrate::RunState& s) {
+  RunSummary r;
+  r.table = s.logical;
+  r.run_id = s.run_id;
+  r.source = s.source;
+  r.destination = s.destination;
+  r.phase = s.phase;
+  r.p0 = s.p0;
+  r.replayed_seq = s.replayed_seq;
+  r.errors = s.errors;
+  return r;
+}
+
+}  // namespace
+
+std::string RunDirectory(const ControllerEnv& env, const std::string& table) {
+  return env.runs_dir + "/" + table;
+}
+
+double EffectiveFenceSeconds(const std::optional<double>& requested,
+                             bool remote) {
+  if (requested) return *requested;
+  return remote ? kDefaultRemoteFenceSeconds : 0;
+}
+
+// Everything a controller owns. `migration` uses `mappers`, which use
+// `transform`: declared in that order, destroyed in reverse.
+struct Controller::Parts {
+  ControllerEnv env;
+  std::shared_ptr<const Transform> transform;
+  std::unique_ptr<LuaMapperFactory> mappers;
+  std::unique_ptr<Migration> migration;
+  std::mutex mu;        // one changing command at a time
+  bool paused = false;  // GUARDED_BY(mu)
+  double rate = 0;      // GUARDED_BY(mu)
+  std::atomic<bool> ended{false};
+  std::atomic<bool> stopped{false};
+};
+
+Controller::Controller(std::unique_ptr<Parts> parts)
+    : parts_(std::move(parts)), migration_(parts_->migration.get()) {}
+
+Controller::~Controller() { Stop(); }
+
+Result<std::unique_ptr<Controller>> Controller::Open(const ControllerEnv& env,
+                                                     const RunRequest& req) {
+  if (env.store == nullptr || env.router == nullptr) {
+    return Status::InvalidArgument("the controller needs a store and router");
+  }
+  RETURN_IF_ERROR(ValidateRequest(req));
+  const std::string& table = req.table;
+  ASSIGN_OR_RETURN(std::optional<migrate::RunState> state,
+                   migrate::LoadRunState(env.store, table));
+  bool in_progress = state && state->phase != RunPhase::kFinished;
+  if (req.mode == OpenMode::kResume && !in_progress) {
+    return Status::FailedPrecondition(
+        "no run of " + table + " in progress (start one with `godwit migrate " +
+        table + "`)");
+  }
+  if (req.mode == OpenMode::kStart && in_progress) {
+    return Status::FailedPrecondition(
+        "a run of " + table + " is in progress (run " + state->run_id + ", " +
+        std::string(RunPhaseName(state->phase)) +
+        "): resume it (`godwit migrate " + table +
+        " --resume`) or end it (`godwit abandon " + table + "`)");
+  }
+  ASSIGN_OR_RETURN(Setup setup, Plan(env, table, std::move(state)));
+  if (!setup.resuming) RETURN_IF_ERROR(CheckDeterminism(env, setup));
+
+  auto parts = std::make_unique<Parts>();
+  parts->env = env;
+  parts->transform = setup.transform;
+  parts->mappers = std::make_unique<LuaMapperFactory>(setup.transform);
+  parts->rate = req.rate;
+  MigrateOptions o;
+  o.run_dir = RunDirectory(env, table);
+  o.segments = req.segments;
+  o.threads = req.threads;
+  o.rate = req.rate;
+  o.max_errors = static_cast<size_t>(req.max_errors);
+  o.fence_seconds = EffectiveFenceSeconds(req.fence_seconds, env.remote);
+  o.on_progress = req.on_progress;
+  Store* store = env.store;
+  o.on_finish = [store](const MigrationPlan& plan, const MigrationProgress& p) {
+    return RecordLedger(store, plan, p);
+  };
+  ASSIGN_OR_RETURN(parts->migration,
+                   Migration::Open(env.router, env.store, parts->mappers.get(),
+                                   setup.plan, o));
+  std::unique_ptr<Controller> c(new Controller(std::move(parts)));
+  const MigrationPlan& plan = c->migration_->plan();
+  c->info_.table = table;
+  c->info_.run_id = plan.run_id;
+  c->info_.source = plan.source_table;
+  c->info_.destination = plan.destination_table;
+  c->info_.phase = c->migration_->phase();
+  c->info_.resumed = setup.resuming;
+  return c;
+}
+
+MapperFactory* Controller::mappers() { return parts_->mappers.get(); }
+
+bool Controller::ended() const { return parts_->ended.load(); }
+
+void Controller::Stop() {
+  if (parts_->stopped.exchange(true)) return;
+  std::lock_guard lock(parts_->mu);
+  migration_->Stop();
+}
+
+Status Controller::WaitCaughtUp() { return migration_->WaitCaughtUp(); }
+
+Result<Reply> Controller::Execute(const Command& c) {
+  RETURN_IF_ERROR(ValidateCommand(c));
+  const std::string& table = info_.table;
+  auto unavailable = [&]() -> Status {
+    if (parts_->ended.load()) {
+      return Status::FailedPrecondition("the run of " + table + " has ended (" +
+                                        info_.run_id + ")");
+    }
+    if (parts_->stopped.load()) {
+      return Status::FailedPrecondition("the run of " + table +
+                                        " is stopped in this process");
+    }
+    return Status::OK();
+  };
+  Reply r;
+  r.command = c.kind;
+  if (c.kind == CommandKind::kProgress) {  // never waits for a command
+    RETURN_IF_ERROR(unavailable());
+    if (Status e = migration_->error(); !e.ok()) {
+      return Status(e.code(), "the run stopped: " + std::string(e.message()));
+    }
+    r.progress = migration_->progress();
+    return r;
+  }
+  std::lock_guard lock(parts_->mu);
+  RETURN_IF_ERROR(unavailable());
+  Migration& m = *migration_;
+  switch (c.kind) {
+    case CommandKind::kPause:
+    case CommandKind::kResume:
+      parts_->paused = c.kind == CommandKind::kPause;
+      m.Pause(parts_->paused);
+      r.paused = parts_->paused;
+      return r;
+    case CommandKind::kRate:
+      parts_->rate = c.rate;
+      m.SetRate(c.rate);
+      r.rate = c.rate;
+      return r;
+    case CommandKind::kVerify: {
+      ASSIGN_OR_RETURN(r.verify, m.Verify(kReportedDifferences));
+      return r;
+    }
+    case CommandKind::kCutover:
+    case CommandKind::kRollback: {
+      FlipOptions fo;
+      fo.force = c.force;
+      if (c.verify_first) {
+        RETURN_IF_ERROR(m.WaitCaughtUp());
+        ASSIGN_OR_RETURN(r.verify, m.Verify(kReportedDifferences));
+        if (!r.verify->ok()) return r;  // nothing switched
+      }
+      if (c.kind == CommandKind::kCutover) {
+        ASSIGN_OR_RETURN(r.flip, m.Cutover(fo));
+      } else {
+        ASSIGN_OR_RETURN(r.flip, m.Rollback(fo));
+      }
+      r.forced = c.force;
+      return r;
+    }
+    case CommandKind::kFinish:
+      RETURN_IF_ERROR(m.Finish());
+      parts_->ended.store(true);
+      return r;
+    case CommandKind::kAbandon:
+      RETURN_IF_ERROR(m.Abandon());
+      parts_->ended.store(true);
+      return r;
+    case CommandKind::kProgress:
+      break;
+  }
+  return Status::Internal("unhandled command " +
+                          std::string(CommandName(c.kind)));
+}
+
+// ------------------------------------------------------------------ runs
+
+Result<std::optional<RunSummary>> FindRun(Store* store,
+                                          const std::string& table) {
+  ASSIGN_OR_RETURN(std::optional<migrate::RunState> s,
+                   migrate::LoadRunState(store, table));
+  if (!s) return std::optional<RunSummary>();
+  return std::optional<RunSummary>(Summarise(*s));
+}
+
+Result<std::vector<RunSummary>> ListRuns(Store* store) {
+  std::vector<RunSummary> out;
+  Result<std::shared_ptr<Table>> t = store->GetTable(control::kControlTable);
+  if (!t.ok()) {
+    if (t.status().IsNotFound()) return out;
+    return t.status();
+  }
+  ScanOptions so;
+  while (true) {
+    ASSIGN_OR_RETURN(Page page, (*t)->Scan(so));
+    for (const Item& item : page.items) {
+      const AttributeValue* pk = item.Find("pk");
+      const AttributeValue* sk = item.Find("sk");
+      if (pk == nullptr || sk == nullptr || !pk->is(AttrType::kS) ||
+          !sk->is(AttrType::kS) || pk->s().rfind("run#", 0) != 0 ||
+          sk->s() != "state") {
+        continue;
+      }
+      ASSIGN_OR_RETURN(migrate::RunState s, migrate::RunStateFromItem(item));
+      out.push_back(Summarise(s));
+    }
+    if (page.next_page_token.empty()) break;
+    so.page_token = std::move(page.next_page_token);
+  }
+  std::sort(out.begin(), out.end(),
+            [](const RunSummary& a, const RunSummary& b) {
+              return a.table < b.table;
+            });
+  return out;
+}
+
+}  // namespace godwit
