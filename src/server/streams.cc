@@ -201,7 +201,8 @@ Result<std::string> Operations::GetRecords(const Fields& f) {
   if (limit && (*limit < 1 || *limit > 1000)) {
     return Validation("Limit must be between 1 and 1000");
   }
-  // A position past the end is the store's OutOfRange below.
+  // Refuses forged sequences that cannot be continued (2^64 - 1); a
+  // position past the end is the store's OutOfRange below.
   ASSIGN_OR_RETURN(wire::ShardIterator it, wire::DecodeShardIterator(it_text));
   Result<std::shared_ptr<Table>> t = store_->GetTable(it.table);
   if (!t.ok() && t.status().IsNotFound()) {

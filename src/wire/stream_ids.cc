@@ -17,7 +17,8 @@
 //   kind           := "T"                      trim horizon (sequence "0")
 //                   | "A"                      after sequence
 //   sequence       := "0" | nonzero-digit *19DIGIT
-//                     decimal, no leading zero, < 2^64
+//                     decimal, no leading zero, < 2^64 - 1 (the next
+//                     record's sequence must exist: 2^64 - 1 would wrap to 0)
 //   table          := 1*OCTET                  the rest of the payload
 //   US             := %x1F
 //   A v1 iterator names godwit serve's single shard and does not expire.
@@ -157,7 +158,8 @@ Result<ShardIterator> DecodeShardIterator(std::string_view text) {
   size_t us = r.find(kUs);
   if (us == std::string_view::npos) return bad;
   std::optional<uint64_t> seq = ParseCanonicalU64(r.substr(0, us));
-  if (!seq) return bad;
+  // 2^64 - 1 cannot be continued: the next sequence would wrap to 0.
+  if (!seq || *seq == UINT64_MAX) return bad;
   it.after = *seq;
   it.table = std::string(r.substr(us + 1));
   if (it.table.empty()) return bad;

@@ -67,7 +67,8 @@ struct ShardIterator {
 std::string EncodeShardIterator(const ShardIterator& it);
 // Errors: ValidationException "Invalid ShardIterator" for anything
 // EncodeShardIterator did not write: bad base64, an unknown version, a
-// malformed field, a sequence that does not fit in 64 bits.
+// malformed field, a sequence above 2^64 - 2 (which could not be continued
+// without wrapping to 0).
 Result<ShardIterator> DecodeShardIterator(std::string_view text);
 
 // godwit serve's SequenceNumber: the store's sequence as 21 digits,

@@ -1,4 +1,5 @@
-// The server as an operation table.
+// The server as an operation table, and a hardening fix in it: a forged
+// shard iterator at 2^64 - 1.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -137,6 +138,38 @@ TEST_F(OperationsTest, ErrorsAreTypedOnceAtTheBoundary) {
       R"("message":"The conditional request failed"})");
   // No error type rides in the message bytes any more.
   EXPECT_FALSE(Contains(r.body, "\x1e"));
+}
+
+// Regression: a forged iterator at sequence 2^64 - 1 wrapped to 0 (the
+// store was asked for the records after it, 2^64 - 1 + 1 = 0) and got a
+// TrimmedDataAccessException for sequence 0. DynamoDB answers an invalid
+// iterator with a ValidationException (API reference, GetRecords:
+// "ShardIterator ... Length Constraints", and Common Errors:
+// ValidationException); godwit serve now does.
+TEST_F(OperationsTest,
+       AForgedIteratorAtSequence2To64Minus1IsRefusedNotWrapped) {
+  auto d = store_->DescribeTable("Orders");
+  ASSERT_TRUE(d.ok());
+  const uint64_t latest = d->latest_sequence;
+  ASSERT_GE(latest, 3u);
+  for (std::string seq :
+       {std::string("18446744073709551615"),
+        std::string("18446744073709551614"),
+        std::string("99999999999999999999"), std::to_string(latest + 1)}) {
+    HttpResult r = Streams(
+        "GetRecords", R"({"ShardIterator":")" + ForgedIterator(seq) + "\"}");
+    EXPECT_EQ(r.status, 400) << seq << ": " << r.body;
+    EXPECT_TRUE(Contains(r.body, "ValidationException")) << seq << r.body;
+    EXPECT_TRUE(Contains(r.body, "Invalid ShardIterator")) << seq << r.body;
+    EXPECT_FALSE(Contains(r.body, "TrimmedDataAccess")) << seq << r.body;
+    EXPECT_FALSE(Contains(r.body, "Records")) << seq << r.body;
+  }
+  // The end of the stream itself is a valid position (nothing new).
+  HttpResult r =
+      Streams("GetRecords", R"({"ShardIterator":")" +
+                                ForgedIterator(std::to_string(latest)) + "\"}");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(Contains(r.body, R"("Records":[])")) << r.body;
 }
 
 }  // namespace

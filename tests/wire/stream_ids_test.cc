@@ -36,6 +36,24 @@ TEST(ShardIterator, RoundTrips) {
                   "Orders"));
 }
 
+// Regression: a forged iterator at 2^64 - 1 decoded, and GetRecords asked
+// the store for the records after it, i.e. from 2^64 - 1 + 1 = 0.
+TEST(ShardIterator, AForgedSequenceOf2To64Minus1IsRefusedNotWrappedToZero) {
+  Result<ShardIterator> r =
+      DecodeShardIterator(Forge("I1\x1f"
+                                "A\x1f"
+                                "18446744073709551615\x1f"
+                                "T"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(ErrorTypeOf(r.status()), ErrorType::kValidation);
+  EXPECT_EQ(r.status().message(), "Invalid ShardIterator");
+  EXPECT_TRUE(DecodeShardIterator(Forge("I1\x1f"
+                                        "A\x1f"
+                                        "18446744073709551614\x1f"
+                                        "T"))
+                  .ok());
+}
+
 TEST(ShardIterator, MalformedOnesAreRefused) {
   for (std::string bad : {
            std::string("not base64!"),
