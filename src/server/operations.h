@@ -4,7 +4,7 @@
 //
 //   handler.cc     the operation table and the error boundary
 //   tables.cc      CreateTable DescribeTable ListTables DeleteTable
-//                  UpdateTable
+//                  UpdateTable (+ run_guard.cc: streams runs need)
 //   items.cc       PutItem GetItem DeleteItem UpdateItem
 //   batches.cc     BatchWriteItem BatchGetItem
 //   query_scan.cc  Query Scan

@@ -4,6 +4,7 @@
 
 #include "server/operations.h"
 #include "server/request.h"
+#include "server/run_guard.h"
 #include "wire/errors.h"
 #include "wire/json_writer.h"
 #include "wire/stream_ids.h"
@@ -149,6 +150,9 @@ Result<std::string> Operations::UpdateTable(const Fields& f) {
       if (!d.stream_enabled) {
         return Validation("Table does not have a stream to disable: " + name);
       }
+      // A migration run reading this stream would lose what is written
+      // while it is off (d.name: the physical table `name` routes to).
+      RETURN_IF_ERROR(CheckNoRunNeedsStream(store_, name, d.name));
       RETURN_IF_ERROR(store_->UpdateStream(name, false));
     }
   }

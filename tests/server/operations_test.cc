@@ -1,5 +1,6 @@
-// The server as an operation table, and a hardening fix in it: a forged
-// shard iterator at 2^64 - 1.
+// The server as an operation table, and two hardening fixes in it:
+// a forged shard iterator at 2^64 - 1, and UpdateTable turning off a stream
+// that an unfinished migration run reads.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -170,6 +171,42 @@ TEST_F(OperationsTest,
                                 ForgedIterator(std::to_string(latest)) + "\"}");
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_TRUE(Contains(r.body, R"("Records":[])")) << r.body;
+}
+
+// An unfinished run reads its source's stream (capture, replay) and, after
+// cutover, its destination's (reverse sync): turning either off under it
+// loses the changes made meanwhile.
+TEST_F(OperationsTest,
+       DisablingAStreamAnUnfinishedMigrationRunNeedsIsRefusedNamingTheRun) {
+  SaveRun(RunPhase::kReplay);
+  for (const char* t : {"Orders", "Orders.v2"}) {
+    HttpResult r =
+        Call("UpdateTable",
+             std::string(R"({"TableName":")") + t +
+                 R"(","StreamSpecification":{"StreamEnabled":false}})");
+    EXPECT_EQ(r.status, 400) << t << ": " << r.body;
+    EXPECT_TRUE(Contains(r.body, "ValidationException")) << r.body;
+    EXPECT_TRUE(Contains(r.body, "migration run run-42")) << r.body;
+    EXPECT_TRUE(Contains(r.body, "Orders -> Orders.v2")) << r.body;
+    EXPECT_TRUE(StreamEnabled(t)) << t;
+  }
+  // Another table's stream is not the run's business.
+  HttpResult r = Call("CreateTable", R"({"TableName":"Other",
+      "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],
+      "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
+      "StreamSpecification":{"StreamEnabled":true,"StreamViewType":"KEYS_ONLY"}})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  r = Call(
+      "UpdateTable",
+      R"({"TableName":"Other","StreamSpecification":{"StreamEnabled":false}})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  // Once the run is finished, the stream is the owner's again.
+  SaveRun(RunPhase::kFinished);
+  r = Call(
+      "UpdateTable",
+      R"({"TableName":"Orders","StreamSpecification":{"StreamEnabled":false}})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(StreamEnabled("Orders"));
 }
 
 }  // namespace
