@@ -20,7 +20,8 @@
 // the operation, the attempts and that the run can be resumed), a failed
 // condition -> Aborted, a missing table -> NotFound, bad requests ->
 // InvalidArgument, bad credentials -> FailedPrecondition, a trimmed stream
-// position -> DataLoss.
+// position -> DataLoss. The DynamoDB error type stays with the Status (its
+// subcode; read it with wire::ErrorTypeOf, src/wire/errors.h).
 //
 // Thread safety: the store and its tables may be used from many threads; the
 // HTTP connections are pooled and one adaptive (AIMD) request rate is shared

@@ -8,15 +8,21 @@
 //     keep-alive, a small pool of io_context threads, a request body cap,
 //     optional SigV4 verification (CheckSigV4) and graceful shutdown.
 //
+// RequestHandler is one table of operations (src/server/handler.cc): each
+// X-Amz-Target to its handler (src/server/operations.h, files by concern).
+//
 // Errors go back as DynamoDB sends them: HTTP 400 with
 //   {"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException",
 //    "message":"..."}
-// and HTTP 500 for internal errors (a bug or a storage failure).
+// and HTTP 500 for internal errors (a bug or a storage failure); the types,
+// codes and statuses are the wire layer's one table (src/wire/errors.h).
 //
 // Atomicity of conditional writes. The Table interface only offers simple
 // conditions, so every item write the server makes (PutItem, DeleteItem,
-// UpdateItem, BatchWriteItem) holds a striped mutex chosen by hash(table,
-// key) for its read-check-write. Writes of one key through one server are
+// UpdateItem, BatchWriteItem) goes through one read-modify-write helper
+// (src/server/rmw.h): a striped mutex chosen by hash(table, key), and the
+// read, the check and the write on one physical table
+// (Table::WithStableTable). Writes of one key through one server are
 // therefore serialised; a writer outside the server process (none exists:
 // the local store allows one process) is not covered.
 //
@@ -82,7 +88,8 @@ class RequestHandler {
   std::unique_ptr<Impl> impl_;
 };
 
-// A DynamoDB-shaped error body: {"__type":"<prefix>#<type>","message":"..."}.
+// A DynamoDB-shaped error body: {"__type":"<prefix>#<type>","message":"..."}
+// (wire::ErrorBody: the prefix is the error table's).
 std::string ErrorBody(std::string_view type, std::string_view message);
 
 // SigV4 credentials: access key id -> secret access key.

@@ -21,6 +21,12 @@
 //   kInternal           a bug.
 //   kCancelled          the caller or a signal stopped the work.
 //
+// A status may also carry a subcode: a refinement of the code defined by the
+// layer that made it (0: none). Only src/wire sets one today: the DynamoDB
+// error type (wire::ErrorType), so that an error such as
+// SerializationException travels with its status without being written into
+// the message. Copies and WithContext keep it; ToString does not show it.
+//
 // Usage:
 //   Result<Item> ParseIt(std::string_view s);
 //   Status Load(std::string_view s) {
@@ -67,6 +73,8 @@ class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
   Status(StatusCode code, std::string message);
+  // With a subcode (see above). An OK code makes an OK status.
+  Status(StatusCode code, uint16_t subcode, std::string message);
   Status(const Status& other);
   Status& operator=(const Status& other);
   Status(Status&&) noexcept = default;
@@ -120,6 +128,8 @@ class [[nodiscard]] Status {
   StatusCode code() const {
     return state_ ? state_->code : StatusCode::kOk;
   }
+  // 0 unless the layer that made the status set one (see above).
+  uint16_t subcode() const { return state_ ? state_->subcode : 0; }
   // Empty for OK.
   std::string_view message() const {
     return state_ ? std::string_view(state_->message) : std::string_view();
@@ -134,20 +144,23 @@ class [[nodiscard]] Status {
   bool IsNotFound() const { return code() == StatusCode::kNotFound; }
   bool IsAborted() const { return code() == StatusCode::kAborted; }
 
-  // Returns a copy whose message is "prefix: message". OK stays OK.
+  // Returns a copy whose message is "prefix: message" (same code and
+  // subcode). OK stays OK.
   Status WithContext(std::string_view prefix) const;
 
   // "OK" or "InvalidArgument: message".
   std::string ToString() const;
 
   friend bool operator==(const Status& a, const Status& b) {
-    return a.code() == b.code() && a.message() == b.message();
+    return a.code() == b.code() && a.subcode() == b.subcode() &&
+           a.message() == b.message();
   }
 
  private:
   struct State {
     StatusCode code;
     std::string message;
+    uint16_t subcode = 0;
   };
   std::unique_ptr<State> state_;
 };

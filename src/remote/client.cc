@@ -1,7 +1,6 @@
 #include "remote/client.h"
 
 #include <curl/curl.h>
-#include <simdjson.h>
 
 #include <algorithm>
 #include <cmath>
@@ -10,6 +9,7 @@
 
 #include "godwit/server.h"
 #include "util/sigv4.h"
+#include "wire/errors.h"
 
 namespace godwit::remote {
 namespace {
@@ -102,59 +102,12 @@ double AdaptiveRate::rate() const {
 // ---- errors --------------------------------------------------------------
 
 bool IsThrottle(std::string_view type) {
-  return type == "ProvisionedThroughputExceededException" ||
-         type == "ThrottlingException" || type == "RequestLimitExceeded" ||
-         type == "LimitExceededException" || type == "Throttling" ||
-         type == "TooManyRequestsException";
+  const wire::ErrorInfo* e = wire::FindError(type);
+  return e != nullptr && e->code == StatusCode::kResourceExhausted;
 }
 
 Status MapError(long http, std::string_view body) {
-  std::string type, message;
-  simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  if (!body.empty() &&
-      parser.parse(body.data(), body.size()).get(doc) == simdjson::SUCCESS) {
-    std::string_view t, m;
-    if (doc["__type"].get_string().get(t) == simdjson::SUCCESS) type = t;
-    if (doc["message"].get_string().get(m) == simdjson::SUCCESS ||
-        doc["Message"].get_string().get(m) == simdjson::SUCCESS) {
-      message = m;
-    }
-  }
-  if (size_t hash = type.rfind('#'); hash != std::string::npos) {
-    type = type.substr(hash + 1);
-  }
-  if (type.empty()) {
-    type = "HTTP " + std::to_string(http);
-    message = std::string(body.substr(0, 200));
-  }
-  std::string text = type + ": " + message;
-  if (IsThrottle(type)) return Status::ResourceExhausted(text);
-  if (http >= 500 || type == "InternalServerError" ||
-      type == "ServiceUnavailable" || type == "InternalFailure") {
-    return Status::Unavailable(text);
-  }
-  if (type == "ConditionalCheckFailedException" ||
-      type == "TransactionConflictException") {
-    return Status::Aborted(text);
-  }
-  if (type == "ResourceNotFoundException") return Status::NotFound(text);
-  if (type == "TrimmedDataAccessException") return Status::DataLoss(text);
-  if (type == "ValidationException" || type == "SerializationException" ||
-      type == "ItemCollectionSizeLimitExceededException") {
-    return Status::InvalidArgument(text);
-  }
-  if (type == "UnrecognizedClientException" ||
-      type == "InvalidSignatureException" ||
-      type == "MissingAuthenticationTokenException" ||
-      type == "IncompleteSignatureException" ||
-      type == "AccessDeniedException" || type == "ExpiredTokenException") {
-    return Status::FailedPrecondition(text +
-                                      " (check the credentials and region)");
-  }
-  // ResourceInUseException, ExpiredIteratorException, unknown types: the
-  // caller decides; the message keeps the type.
-  return Status::FailedPrecondition(text);
+  return wire::ApiError::FromResponse(http, body).ToClientStatus();
 }
 
 // ---- Client --------------------------------------------------------------
@@ -314,7 +267,7 @@ Result<std::string> Client::Call(Service svc, std::string_view op,
                 " (gave up after %d attempts over %.1f s; the error is "
                 "transient: resume the run to continue)",
                 max_attempts, secs);
-  return Status(last.code(),
+  return Status(last.code(), last.subcode(),
                 std::string(op) + ": " + std::string(last.message()) + buf);
 }
 

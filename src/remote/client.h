@@ -79,9 +79,11 @@ class Client {
 };
 
 // Maps a DynamoDB error response (HTTP status, body) to a Status whose
-// message is "<Type>: <message>".
+// message is "<Type>: <message>" and whose subcode is the type
+// (wire::ApiError::ToClientStatus, wire/errors.h: one table of types; read
+// it back with wire::ErrorTypeOf).
 Status MapError(long http, std::string_view body);
-// True for the throttling error types.
+// True for the throttling error types (ResourceExhausted in wire's table).
 bool IsThrottle(std::string_view type);
 
 }  // namespace godwit::remote

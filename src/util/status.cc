@@ -31,6 +31,12 @@ Status::Status(StatusCode code, std::string message) {
   }
 }
 
+Status::Status(StatusCode code, uint16_t subcode, std::string message) {
+  if (code != StatusCode::kOk) {
+    state_ = std::make_unique<State>(State{code, std::move(message), subcode});
+  }
+}
+
 Status::Status(const Status& other)
     : state_(other.state_ ? std::make_unique<State>(*other.state_) : nullptr) {}
 
@@ -57,7 +63,7 @@ Status Status::WithContext(std::string_view prefix) const {
   std::string msg(prefix);
   msg += ": ";
   msg += state_->message;
-  return Status(state_->code, std::move(msg));
+  return Status(state_->code, state_->subcode, std::move(msg));
 }
 
 std::string Status::ToString() const {

@@ -13,6 +13,7 @@
 #include "godwit/json.h"
 #include "remote/client.h"
 #include "remote_test_util.h"
+#include "wire/errors.h"
 
 namespace godwit {
 namespace {
@@ -576,6 +577,140 @@ TEST(RemoteStream, EveryRecordOnceInOrderThroughFaults) {
   writer.join();
   EXPECT_EQ(last, static_cast<uint64_t>(kWrites));
   EXPECT_GT(ep.faults()->faults(), 10u);
+}
+
+}  // namespace
+}  // namespace godwit
+
+namespace godwit {
+namespace {
+
+// An endpoint answering through a RequestHandler, except that it answers
+// the first `expire` GetRecords requests with ExpiredIteratorException (as
+// DynamoDB does 15 minutes after GetShardIterator), in a message that does
+// not repeat the type's name.
+class ExpiringEndpoint {
+ public:
+  ExpiringEndpoint(Store* store, int expire) : handler_(store), left_(expire) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) return;
+    socklen_t len = sizeof(a);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    listen(fd_, 16);
+    accept_ = std::thread([this] {
+      while (true) {
+        int c = accept(fd_, nullptr, nullptr);
+        if (c < 0) return;
+        std::lock_guard lock(mu_);
+        conns_.emplace_back([this, c] { Serve(c); });
+        open_.push_back(c);
+      }
+    });
+  }
+  ~ExpiringEndpoint() {
+    shutdown(fd_, SHUT_RDWR);
+    close(fd_);
+    accept_.join();
+    std::lock_guard lock(mu_);
+    for (int c : open_) shutdown(c, SHUT_RDWR);
+    for (auto& t : conns_) t.join();
+    for (int c : open_) close(c);
+  }
+  uint16_t port() const { return port_; }
+  int expired() const { return expired_.load(); }
+
+ private:
+  void Serve(int c) {
+    std::string buf;
+    while (true) {
+      size_t end;
+      while ((end = buf.find("\r\n\r\n")) == std::string::npos) {
+        char tmp[8192];
+        ssize_t n = recv(c, tmp, sizeof(tmp), 0);
+        if (n <= 0) return;
+        buf.append(tmp, static_cast<size_t>(n));
+      }
+      std::string head = buf.substr(0, end), lower = head;
+      for (char& ch : lower) ch = static_cast<char>(std::tolower(ch));
+      size_t length = 0, at = lower.find("content-length:");
+      if (at != std::string::npos) length = std::stoul(head.substr(at + 15));
+      std::string target;
+      at = lower.find("x-amz-target:");
+      if (at != std::string::npos) {
+        size_t b = head.find_first_not_of(' ', at + 13);
+        target = head.substr(b, head.find("\r\n", b) - b);
+      }
+      while (buf.size() < end + 4 + length) {
+        char tmp[65536];
+        ssize_t n = recv(c, tmp, sizeof(tmp), 0);
+        if (n <= 0) return;
+        buf.append(tmp, static_cast<size_t>(n));
+      }
+      std::string body = buf.substr(end + 4, length);
+      buf.erase(0, end + 4 + length);
+      server::HttpResult r;
+      if (target.ends_with(".GetRecords") && left_.fetch_sub(1) > 0) {
+        ++expired_;
+        r = {400, wire::ErrorBody("ExpiredIteratorException",
+                                  "Iterator expired: renew it")};
+      } else {
+        r = handler_.Handle(target, body);
+      }
+      std::string out =
+          "HTTP/1.1 " + std::to_string(r.status) +
+          " X\r\nContent-Length: " + std::to_string(r.body.size()) +
+          "\r\n\r\n" + r.body;
+      if (send(c, out.data(), out.size(), MSG_NOSIGNAL) <= 0) return;
+    }
+  }
+
+  server::RequestHandler handler_;
+  std::atomic<int> left_, expired_{0};
+  int fd_ = -1;
+  uint16_t port_ = 0;
+  std::thread accept_;
+  std::mutex mu_;
+  std::vector<std::thread> conns_;
+  std::vector<int> open_;
+};
+
+// The reader renews an expired iterator because of the error's type (wire's
+// table), not because the message happens to contain the type's name.
+TEST(RemoteStream, AnExpiredIteratorIsRenewedFromItsErrorType) {
+  ServeEndpoint ep;
+  ASSERT_TRUE(ep.error().empty()) << ep.error();
+  TableOptions t;
+  t.key_schema = KeySchema{{"pk", AttrType::kS}, std::nullopt};
+  ASSERT_TRUE(ep.local()->CreateTable("Expiring", t).ok());
+  auto local = ep.local()->GetTable("Expiring");
+  ASSERT_TRUE(local.ok());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE((*local)->Put(Order("k" + std::to_string(i), i)).ok());
+  }
+  ExpiringEndpoint expiring(ep.local(), 1);
+  ASSERT_NE(expiring.port(), 0);
+  auto store = OpenRemoteStore(testing::LocalOptions(expiring.port()));
+  ASSERT_TRUE(store.ok());
+  auto remote = (*store)->GetTable("Expiring");
+  ASSERT_TRUE(remote.ok()) << remote.status().ToString();
+  auto reader = (*remote)->OpenStream(StreamPosition::TrimHorizon());
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  std::vector<ChangeRecord> recs;
+  Status s = (*reader)->Read(100, &recs);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(expiring.expired(), 1);
+  ASSERT_EQ(recs.size(), 3u);
+  for (size_t i = 0; i < recs.size(); ++i) {
+    EXPECT_EQ(recs[i].sequence, i + 1);
+  }
+  // The client keeps the type in the status it returns (no substring).
+  Status expired = remote::MapError(
+      400, wire::ErrorBody("ExpiredIteratorException", "Iterator expired"));
+  EXPECT_EQ(wire::ErrorTypeOf(expired), wire::ErrorType::kExpiredIterator);
 }
 
 }  // namespace
