@@ -185,6 +185,20 @@ struct OwnershipOptions {
   std::function<int64_t()> clock;
 };
 
+// The owner of a run: the holder of its lease (OwnershipOptions).
+struct RunOwner {
+  std::string host;
+  int64_t pid = 0;
+  std::string process;         // random, drawn once per process start
+  int64_t since_micros = 0;    // when it took the run (Unix epoch, UTC)
+  int64_t renewed_micros = 0;  // its last renewal
+  int64_t expires_micros = 0;  // live while the clock is before this
+  bool live(int64_t now_micros) const { return now_micros < expires_micros; }
+  // "host h, pid 1234, since 2026-12-03 15:01:02 UTC; the lease expires in
+  // 23 s" (or "expired 5 s ago").
+  std::string Describe(int64_t now_micros) const;
+};
+
 // Where runs happen. Every pointer must outlive the controllers opened
 // with it.
 struct ControllerEnv {
@@ -278,6 +292,9 @@ class Controller {
   // and this returns FailedPrecondition "the run of T was lost to another
   // owner: ..."; every command returns it too.
   Status ownership() const;
+  // The previous owner whose lease Open took over (it had expired, or on
+  // the embedded store its process was gone), if any.
+  std::optional<RunOwner> taken_over_from() const;
 
  private:
   struct Parts;
@@ -310,19 +327,6 @@ Result<std::optional<RunSummary>> FindRun(Store* store,
 // Every run recorded in `store`, by table.
 Result<std::vector<RunSummary>> ListRuns(Store* store);
 
-// The owner of a run: the holder of its lease (OwnershipOptions).
-struct RunOwner {
-  std::string host;
-  int64_t pid = 0;
-  std::string process;         // random, drawn once per process start
-  int64_t since_micros = 0;    // when it took the run (Unix epoch, UTC)
-  int64_t renewed_micros = 0;  // its last renewal
-  int64_t expires_micros = 0;  // live while the clock is before this
-  bool live(int64_t now_micros) const { return now_micros < expires_micros; }
-  // "host h, pid 1234, since 2026-12-03 15:01:02 UTC; the lease expires in
-  // 23 s" (or "expired 5 s ago").
-  std::string Describe(int64_t now_micros) const;
-};
 // The lease of the run of `table`, live or expired; nullopt when no
 // controller holds it (none did, or the last one released it).
 // Errors: those of the store; DataLoss for a damaged record.

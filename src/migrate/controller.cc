@@ -291,6 +291,12 @@ void Controller::Stop() { StopEngine(parts_.get()); }
 
 Status Controller::ownership() const { return parts_->ownership->lost(); }
 
+std::optional<RunOwner> Controller::taken_over_from() const {
+  const std::optional<control::LeaseRecord>& p = parts_->ownership->previous();
+  if (!p) return std::nullopt;
+  return migrate::ToRunOwner(*p);
+}
+
 Status Controller::WaitCaughtUp() {
   RETURN_IF_ERROR(ownership());
   Status s = migration_->WaitCaughtUp();

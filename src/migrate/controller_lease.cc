@@ -252,6 +252,17 @@ Status ClaimRunDirectory(const std::string& run_dir,
   return Status::OK();
 }
 
+RunOwner ToRunOwner(const control::LeaseRecord& r) {
+  RunOwner o;
+  o.host = r.owner.host;
+  o.pid = r.owner.pid;
+  o.process = r.owner.process;
+  o.since_micros = r.since_micros;
+  o.renewed_micros = r.renewed_micros;
+  o.expires_micros = r.expires_micros;
+  return o;
+}
+
 }  // namespace godwit::migrate
 
 namespace godwit {
@@ -285,14 +296,7 @@ Result<std::optional<RunOwner>> FindRunOwner(Store* store,
   ASSIGN_OR_RETURN(std::optional<control::LeaseRecord> r,
                    control::ReadLease(store, table, migrate::kRunLeaseName));
   if (!r) return std::optional<RunOwner>();
-  RunOwner o;
-  o.host = r->owner.host;
-  o.pid = r->owner.pid;
-  o.process = r->owner.process;
-  o.since_micros = r->since_micros;
-  o.renewed_micros = r->renewed_micros;
-  o.expires_micros = r->expires_micros;
-  return std::optional<RunOwner>(std::move(o));
+  return std::optional<RunOwner>(migrate::ToRunOwner(*r));
 }
 
 }  // namespace godwit

@@ -111,6 +111,9 @@ class RunOwnership {
   std::thread thread_;  // GUARDED_BY(join_mu_) once started
 };
 
+// The lease record as a RunOwner.
+RunOwner ToRunOwner(const control::LeaseRecord& r);
+
 // Marks `run_dir` as the directory of a run of the store `store_id`
 // (writes run_dir/store: the id and a newline), or checks that it is.
 // Empty `store_id`: nothing to do.

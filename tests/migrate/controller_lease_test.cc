@@ -174,6 +174,7 @@ TEST_F(ControllerLeaseTest, SecondOpenIsRefusedNamingTheOwner) {
       Controller::Open(Env(), Request(OpenMode::kResume));
   ASSERT_TRUE(b.ok()) << b.status().ToString();
   EXPECT_TRUE((*b)->info().resumed);
+  EXPECT_FALSE((*b)->taken_over_from().has_value());  // it was released
 }
 
 TEST_F(ControllerLeaseTest, ExpiredLeaseOfAKilledOwnerIsTakenOver) {
@@ -195,6 +196,11 @@ TEST_F(ControllerLeaseTest, ExpiredLeaseOfAKilledOwnerIsTakenOver) {
   ASSERT_TRUE(owner.has_value());
   EXPECT_EQ(owner->pid, static_cast<int64_t>(getpid()));
   EXPECT_EQ(owner->since_micros, now_.load());
+  std::optional<RunOwner> was = (*c)->taken_over_from();
+  ASSERT_TRUE(was.has_value());
+  EXPECT_EQ(was->host, "elsewhere");
+  EXPECT_EQ(was->pid, 4242);
+  EXPECT_FALSE(was->live(now_.load()));
 }
 
 TEST_F(ControllerLeaseTest, ExclusiveStoreTakesOverAnotherProcesssLeaseAtOnce) {
