@@ -160,6 +160,45 @@ struct RunInfo {
   bool resumed = false;  // an existing run (else a new one)
 };
 
+// Run ownership (docs/engine.md "Ownership"): every controller holds the
+// lease "run" of its table in the control table (pk "lease#<Table>", sk
+// "run"; docs/formats/lease.md) from Open until it is destroyed, so that one
+// process at a time drives a run, wherever it runs. A second Open of the run,
+// in this process or any other, is refused while the lease is live, naming its
+// owner; a lease whose owner was killed is taken over once it has expired.
+struct OwnershipOptions {
+  // How long the lease lasts unless renewed: the most a run stays blocked
+  // after its owner was killed (> 0, <= 86400).
+  double lease_seconds = 30;
+  // How often the controller renews it; 0: lease_seconds / 3. Less than
+  // lease_seconds. A controller that cannot renew its lease stops the run
+  // a renewal interval before the lease could expire.
+  double renew_seconds = 0;
+  // The store is open in this process alone (the embedded store's lock):
+  // a lease another process left in it is taken over at once, since that
+  // process cannot be running. Never for a store other processes reach.
+  bool exclusive_store = false;
+  // The wall clock, microseconds since the Unix epoch; unset: the system
+  // clock. Tests inject one to expire leases without sleeping. Lease
+  // expiries are compared across hosts: their clocks must agree to well
+  // within lease_seconds.
+  std::function<int64_t()> clock;
+};
+
+// The owner of a run: the holder of its lease (OwnershipOptions).
+struct RunOwner {
+  std::string host;
+  int64_t pid = 0;
+  std::string process;         // random, drawn once per process start
+  int64_t since_micros = 0;    // when it took the run (Unix epoch, UTC)
+  int64_t renewed_micros = 0;  // its last renewal
+  int64_t expires_micros = 0;  // live while the clock is before this
+  bool live(int64_t now_micros) const { return now_micros < expires_micros; }
+  // "host h, pid 1234, since 2026-12-03 15:01:02 UTC; the lease expires in
+  // 23 s" (or "expired 5 s ago").
+  std::string Describe(int64_t now_micros) const;
+};
+
 // Where runs happen. Every pointer must outlive the controllers opened
 // with it.
 struct ControllerEnv {
@@ -168,10 +207,25 @@ struct ControllerEnv {
   bool remote = false;         // a DynamoDB-API store (fence default)
   std::string migrations_dir;  // holds <table>/<NNNN>_<name>.lua
   // A run of T keeps its journal, dead letters and control files in
-  // runs_dir/T (RunDirectory).
+  // runs_dir/T (RunDirectory): the state directory. It must not depend on
+  // the directory a command starts in (the CLI resolves it from
+  // --state-dir / godwit.toml, src/cli/config.h).
   std::string runs_dir;
+  // Names the store: "local:<absolute directory>" for the embedded store,
+  // "dynamodb:<endpoint> <region>" for a remote one. Open records it in the
+  // run's directory (RunDirectory/store) and refuses a directory that holds
+  // another store's run, so that two stores sharing a state directory never
+  // mix their journals. Empty: not checked.
+  std::string store_id;
+  OwnershipOptions ownership;
 };
 std::string RunDirectory(const ControllerEnv& env, const std::string& table);
+
+// The check Open makes of a run's directory, without writing: OK if
+// `run_dir`/store is absent or names `store_id` (or `store_id` is empty).
+// Errors: FailedPrecondition naming both stores and what to do; IOError.
+Status CheckRunDirectoryStore(const std::string& run_dir,
+                              const std::string& store_id);
 
 // The fence a run gets: `requested`, else the store's default.
 double EffectiveFenceSeconds(const std::optional<double>& requested,
@@ -181,22 +235,29 @@ inline constexpr double kDefaultRemoteFenceSeconds = 6;
 class Controller {
  public:
   // Opens the run of `req.table`:
+  //   - ownership: the run's lease is taken before anything else (a new
+  //     run and a resume alike), renewed from a thread of the controller's
+  //     own, and held until the controller is destroyed;
   //   - plan: for kStart the table's pending migrations (their files
   //     compiled; the source is the table the pointer names); for kResume
   //     the migrations the run recorded, whose files must be unchanged;
   //   - kStart only: the transform must be deterministic on a sample of
   //     the source (run twice);
+  //   - the run's directory must be this store's (env.store_id), and is
+  //     marked so;
   //   - Migration::Open with the options, the fence default and the ledger
   //     recorder (the applied migrations are recorded when the run
   //     finishes).
   // Errors: InvalidArgument (bad options; a migration that does not
-  // compile, naming it); FailedPrecondition (kStart while a run is in
-  // progress, kResume with none, no pending migrations, a changed or
-  // missing migration file of a resumed run, a transform that is not
-  // deterministic); those of Migration::Open and the store.
+  // compile, naming it); FailedPrecondition ("Orders is being migrated by
+  // host h, pid 1234, since ...; the lease expires in 23 s" while another
+  // controller holds the run's lease; kStart while a run is in progress,
+  // kResume with none, no pending migrations, a changed or missing migration
+  // file of a resumed run, a transform that is not deterministic); those of
+  // Migration::Open and the store.
   static Result<std::unique_ptr<Controller>> Open(const ControllerEnv& env,
                                                   const RunRequest& req);
-  // Stops the run's threads (it stays resumable unless it ended).
+  // Stop(), then releases the run's lease.
   ~Controller();
   Controller(const Controller&) = delete;
   Controller& operator=(const Controller&) = delete;
@@ -220,12 +281,25 @@ class Controller {
   Status WaitCaughtUp();
   // True once the run has ended (finished or abandoned).
   bool ended() const;
-  // Stops the run's threads; commands fail afterwards. Idempotent.
+  // Stops the run's threads (the run stays resumable unless it ended);
+  // commands fail afterwards. The lease is held until the controller is
+  // destroyed. Idempotent.
   void Stop();
+
+  // OK while this controller owns the run. Once its lease is lost (taken
+  // over by another process after this one could not renew it in time, or
+  // not renewable before it could expire), the run's threads are stopped
+  // and this returns FailedPrecondition "the run of T was lost to another
+  // owner: ..."; every command returns it too.
+  Status ownership() const;
+  // The previous owner whose lease Open took over (it had expired, or on
+  // the embedded store its process was gone), if any.
+  std::optional<RunOwner> taken_over_from() const;
 
  private:
   struct Parts;
   explicit Controller(std::unique_ptr<Parts> parts);
+  static void StopEngine(Parts* p);
   std::unique_ptr<Parts> parts_;
   Migration* migration_ = nullptr;  // owned by parts_
   RunInfo info_;
@@ -252,6 +326,12 @@ Result<std::optional<RunSummary>> FindRun(Store* store,
                                           const std::string& table);
 // Every run recorded in `store`, by table.
 Result<std::vector<RunSummary>> ListRuns(Store* store);
+
+// The lease of the run of `table`, live or expired; nullopt when no
+// controller holds it (none did, or the last one released it).
+// Errors: those of the store; DataLoss for a damaged record.
+Result<std::optional<RunOwner>> FindRunOwner(Store* store,
+                                             const std::string& table);
 
 // ---------------------------------------------------------------------------
 // JSON (grammar: src/migrate/controller_json.cc, docs/formats/commands.md)

@@ -38,7 +38,8 @@ std::vector<const CLI::App*> AllCommands(const CLI::App& app) {
 // The global options that take a value (the word after them is not a
 // command).
 bool TakesValue(std::string_view arg) {
-  return arg == "--store" || arg == "--config" || arg == "--server";
+  return arg == "--store" || arg == "--config" || arg == "--server" ||
+         arg == "--state-dir";
 }
 
 // The first word that is not a global option, if it names no command:
@@ -75,6 +76,11 @@ int Main(int argc, char** argv) {
                  "from godwit.toml, else ./.godwit/data)");
   app.add_option("--config", ctx.global.config_path, "settings file")
       ->capture_default_str();
+  app.add_option("--state-dir", ctx.global.state_dir,
+                 "where runs keep their journals, dead letters and control "
+                 "files (default: godwit.toml's [state] dir; else inside the "
+                 "embedded store, or .godwit/runs next to godwit.toml for a "
+                 "remote store)");
   app.add_flag("--json", ctx.global.json, "print a JSON report for scripts");
   app.add_option("--server", ctx.global.server_url,
                  "URL of a `godwit serve` that hosts the migration: migrate, "

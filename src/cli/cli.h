@@ -41,6 +41,9 @@ struct Outcome {
 // Options every command sees.
 struct GlobalOptions {
   std::string store_path;  // empty: godwit.toml's, else ./.godwit/data
+  // Where runs keep their journals, dead letters and control files; empty:
+  // godwit.toml's [state] dir, else the default (cli/config.h).
+  std::string state_dir;
   std::string config_path = "godwit.toml";
   bool json = false;  // machine-readable output
   // Set: migration commands go to the `godwit serve` at this URL, which

@@ -161,6 +161,33 @@ std::string Resolve(const std::string& config_path, const std::string& value) {
   return (dir / v).lexically_normal().string();
 }
 
+// `p` made absolute against the current directory now, so that it means
+// the same whatever a process does later. "" stays "".
+std::string Absolute(const std::string& p) {
+  if (p.empty()) return p;
+  std::error_code ec;
+  std::filesystem::path a = std::filesystem::absolute(p, ec);
+  if (ec) return p;
+  std::string s = a.lexically_normal().string();
+  while (s.size() > 1 && s.back() == '/') s.pop_back();
+  return s;
+}
+
+// Steps 1-4 of the state directory's resolution (config.h); "" for 5.
+std::string StateDir(const GlobalOptions& options, const Config& cfg,
+                     const StoreTarget& t) {
+  if (!options.state_dir.empty()) return Absolute(options.state_dir);
+  if (!cfg.state_dir.empty()) return cfg.state_dir;
+  if (!t.remote) return Absolute(t.path + "/godwit-runs");
+  if (cfg.store_kind == "dynamodb" && !cfg.store_path.empty()) {
+    return Absolute(cfg.store_path + "/godwit-runs");
+  }
+  if (!cfg.source.empty()) {
+    return Absolute(Resolve(cfg.source, ".godwit/runs"));
+  }
+  return "";
+}
+
 }  // namespace
 
 Result<Config> LoadConfig(const std::string& path) {
@@ -193,9 +220,9 @@ Result<Config> LoadConfig(const std::string& path) {
         name.remove_suffix(1);
       }
       RETURN_IF_ERROR(ExpectEnd(p, s.substr(end + 1)));
-      if (name != "store" && name != "migrations") {
+      if (name != "store" && name != "migrations" && name != "state") {
         return p.Error("unknown section [" + std::string(name) +
-                       "] (known: [store], [migrations])");
+                       "] (known: [store], [migrations], [state])");
       }
       section = std::string(name);
       continue;
@@ -238,6 +265,10 @@ Result<Config> LoadConfig(const std::string& path) {
       ASSIGN_OR_RETURN(std::string d, want_string());
       if (d.empty()) return p.Error("migrations.dir is empty");
       cfg.migrations_dir = Resolve(path, d);
+    } else if (full == "state.dir") {
+      ASSIGN_OR_RETURN(std::string d, want_string());
+      if (d.empty()) return p.Error("state.dir is empty");
+      cfg.state_dir = Absolute(Resolve(path, d));
     } else {
       return p.Error("unknown setting " + full);
     }
@@ -266,20 +297,32 @@ Result<StoreTarget> ResolveStore(const GlobalOptions& options) {
   }
   if (!flag.empty() && !url && flag != "dynamodb") {
     t.path = flag;  // a directory: the embedded store
-    return t;
-  }
-  if (flag.empty() && cfg.store_kind == "local") {
+  } else if (flag.empty() && cfg.store_kind == "local") {
     t.path = cfg.store_path.empty() ? "./.godwit/data" : cfg.store_path;
-    return t;
+  } else {
+    t.remote = true;
+    t.endpoint = url ? flag : cfg.store_endpoint;
+    t.region = cfg.store_region;
+    t.profile = cfg.store_profile;
   }
-  t.remote = true;
-  t.endpoint = url ? flag : cfg.store_endpoint;
-  t.region = cfg.store_region;
-  t.profile = cfg.store_profile;
-  t.path = cfg.store_kind == "dynamodb" && !cfg.store_path.empty()
-               ? cfg.store_path
-               : "./.godwit/remote";
+  t.state_dir = StateDir(options, cfg, t);
   return t;
+}
+
+Result<std::string> StateDirOf(const StoreTarget& t) {
+  if (!t.state_dir.empty()) return t.state_dir;
+  return Status::FailedPrecondition(
+      "no state directory for runs on the remote store" +
+      (t.endpoint.empty() ? std::string() : " " + t.endpoint) +
+      ": a run keeps its journal, dead letters and control files there, and "
+      "a resume needs them. Give --state-dir DIR, or [state] dir = \"...\" "
+      "in godwit.toml (relative to the file; `godwit init` writes one). "
+      "godwit never picks one from the directory a command starts in");
+}
+
+Result<std::string> ResolveStateDir(const GlobalOptions& options) {
+  ASSIGN_OR_RETURN(StoreTarget t, ResolveStore(options));
+  return StateDirOf(t);
 }
 
 Result<std::string> ResolveStorePath(const GlobalOptions& options) {

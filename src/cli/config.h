@@ -15,20 +15,27 @@
 // Known settings (anything else is an error naming its line):
 //   [store]       kind = "local" | "dynamodb"
 //                 path = "..."           relative to the file's directory;
-//                                        for "dynamodb" where runs keep
-//                                        their local files (journal, ...)
+//                                        for "dynamodb" (older settings)
+//                                        runs keep their files in
+//                                        <path>/godwit-runs unless [state]
+//                                        dir says otherwise
 //                 endpoint = "http://..."  (dynamodb; default: AWS's)
 //                 region = "eu-west-1"     (dynamodb; default: AWS_REGION...)
 //                 profile = "name"         (dynamodb; ~/.aws profile)
 //   [migrations]  dir  = "migrations"    relative to the file's directory
+//   [state]       dir  = ".godwit/runs"  relative to the file's directory:
+//                                        the state directory (StoreTarget)
 //
-// Example godwit.toml (what `godwit init` writes):
+// Example godwit.toml (what `godwit init` writes, with comments):
 //   [store]
 //   kind = "local"
 //   path = ".godwit/data"
 //
 //   [migrations]
 //   dir = "migrations"
+//
+//   [state]
+//   dir = ".godwit/runs"
 #ifndef GODWIT_CLI_CONFIG_H_
 #define GODWIT_CLI_CONFIG_H_
 
@@ -46,6 +53,8 @@ struct Config {
   // file's directory.
   std::string store_path;
   std::string migrations_dir = "migrations";
+  // [state] dir, resolved against the file's directory (empty if absent).
+  std::string state_dir;
   // The file this came from (empty for defaults).
   std::string source;
 };
@@ -64,19 +73,36 @@ Result<Config> LoadConfigOrDefault(const GlobalOptions& options);
 // environment and ~/.aws, docs/remote.md) or an http(s):// endpoint of
 // anything speaking the DynamoDB API (godwit serve, moto, Alternator);
 // without it, godwit.toml's [store], else ./.godwit/data.
+//
+// The state directory, where every run keeps its journal, dead letters and
+// control files (a run of T in <state dir>/T), never depends on the
+// directory a command starts in:
+//   1. --state-dir DIR;
+//   2. else [state] dir of godwit.toml (relative to the file);
+//   3. else the embedded store's <store path>/godwit-runs (the runs' files
+//      travel with the store);
+//   4. else, for a remote store, [store] path/godwit-runs when godwit.toml
+//      has one (older settings), else .godwit/runs next to godwit.toml;
+//   5. else none: a run on a remote store without godwit.toml refuses to
+//      start (ResolveStateDir says what to give).
 struct StoreTarget {
   bool remote = false;
-  // Local: the store directory. Remote: where runs keep their local files
-  // (journal, dead letters, control files): [store] path, else
-  // ./.godwit/remote.
+  // Local: the store directory. Remote: empty.
   std::string path;
   std::string endpoint, region, profile;  // remote; empty: resolved later
+  // An absolute path; empty in case 5.
+  std::string state_dir;
 };
 // Errors: those of LoadConfig; InvalidArgument for an unknown store kind
 // and for a --store URL whose scheme is not http or https ("htp://...").
 Result<StoreTarget> ResolveStore(const GlobalOptions& options);
 // ResolveStore(options).path.
 Result<std::string> ResolveStorePath(const GlobalOptions& options);
+// ResolveStore(options).state_dir. Errors: those of ResolveStore;
+// FailedPrecondition, saying what to give, when there is none (case 5).
+Result<std::string> ResolveStateDir(const GlobalOptions& options);
+// The same for a resolved target.
+Result<std::string> StateDirOf(const StoreTarget& target);
 
 }  // namespace godwit::cli
 

@@ -35,8 +35,7 @@ Result<Reply> SendCommand(const Context& ctx, const std::string& table,
   if (!ctx.global.server_url.empty()) {
     return CommandOnServer(ctx, table, c, timeout_s);
   }
-  ASSIGN_OR_RETURN(std::string store_path, ResolveStorePath(ctx.global));
-  std::string run_dir = RunDir(store_path, table);
+  ASSIGN_OR_RETURN(std::string run_dir, ResolveRunDir(ctx.global, table));
   Result<Session> session = Status::Unavailable("not opened");
   if (!ControlOwner(run_dir)) {
     session = OpenSession(ctx);
@@ -49,7 +48,12 @@ Result<Reply> SendCommand(const Context& ctx, const std::string& table,
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   }
-  if (ControlOwner(run_dir)) return SendControl(run_dir, c, timeout_s);
+  if (ControlOwner(run_dir)) {
+    // The migrate serving this directory must be driving this store's run.
+    ASSIGN_OR_RETURN(std::string store_id, ResolveStoreId(ctx.global));
+    RETURN_IF_ERROR(CheckRunDirectoryStore(run_dir, store_id));
+    return SendControl(run_dir, c, timeout_s);
+  }
   if (c.kind == CommandKind::kPause || c.kind == CommandKind::kResume ||
       c.kind == CommandKind::kRate) {
     return Status::FailedPrecondition(
@@ -90,8 +94,8 @@ Outcome RunFinish(const Context& ctx, const FinishArgs& a) {
   // Remember the old table before the run ends.
   std::string old_table;
   if (old_table_work) {
-    ASSIGN_OR_RETURN(std::string store_path, ResolveStorePath(ctx.global));
-    if (ControlOwner(RunDir(store_path, a.table))) {
+    ASSIGN_OR_RETURN(std::string run_dir, ResolveRunDir(ctx.global, a.table));
+    if (ControlOwner(run_dir)) {
       return Status::FailedPrecondition(
           "--export and --drop-old need the store: stop `godwit migrate " +
           a.table + "` first (Ctrl-C), then run finish");

@@ -145,6 +145,10 @@ Outcome RunMigrate(const Context& ctx, const MigrateArgs& a) {
     load->Start();
   }
   std::fputs(RunInfoText(c->info()).c_str(), stderr);
+  if (std::optional<RunOwner> was = c->taken_over_from()) {
+    std::fprintf(stderr, "took the run over from its previous owner: %s\n",
+                 was->Describe(NowMicros()).c_str());
+  }
 
   auto stop = [&](Outcome result) -> Outcome {
     printer.Break();
@@ -164,6 +168,9 @@ Outcome RunMigrate(const Context& ctx, const MigrateArgs& a) {
   bool caught_up_said = false;
   while (!Interrupted()) {
     serve();
+    // Another process took the run over (this one could not renew its
+    // lease in time): the controller stopped the run; say so and exit.
+    if (Status e = c->ownership(); !e.ok()) return stop(e);
     if (Status e = m.error(); !e.ok()) return stop(e);
     if (c->ended()) break;
     RunPhase ph = m.phase();

@@ -119,12 +119,20 @@ std::vector<std::pair<std::string, Status>> BrokenMigrations(
 
 constexpr char kDefaultConfig[] =
     "# godwit settings. See docs/migrations.md.\n"
+    "# Relative paths are relative to this file, not to where godwit runs.\n"
     "[store]\n"
     "kind = \"local\"\n"
     "path = \".godwit/data\"\n"
     "\n"
     "[migrations]\n"
-    "dir = \"migrations\"\n";
+    "dir = \"migrations\"\n"
+    "\n"
+    "[state]\n"
+    "# Where each run keeps its journal, dead letters and control files (a\n"
+    "# run of TABLE in <dir>/TABLE). A resume needs them: keep it on a disk\n"
+    "# that outlives the process, and give every store its own. --state-dir\n"
+    "# overrides it.\n"
+    "dir = \".godwit/runs\"\n";
 
 Status RunInit(const Context& ctx) {
   const std::string& config = ctx.global.config_path;
@@ -254,6 +262,34 @@ Status RunNew(const Context& ctx, const NewArgs& a) {
 
 // ---- status ----------------------------------------------------------------
 
+// The owner of a run in progress as JSON: null, or {"host", "pid",
+// "process", "since", "expires", "expires_in_seconds", "live"} (times in
+// ISO-8601 UTC; expires_in_seconds < 0 once expired).
+std::string OwnerJson(const std::optional<RunOwner>& o, int64_t now) {
+  if (!o) return "null";
+  return "{\"host\":" + JsonQuoted(o->host) +
+         ",\"pid\":" + std::to_string(o->pid) +
+         ",\"process\":" + JsonQuoted(o->process) +
+         ",\"since\":" + JsonQuoted(FormatMicros(o->since_micros)) +
+         ",\"expires\":" + JsonQuoted(FormatMicros(o->expires_micros)) +
+         ",\"expires_in_seconds\":" +
+         std::to_string((o->expires_micros - now) / 1000000) +
+         ",\"live\":" + (o->live(now) ? "true" : "false") + "}";
+}
+
+// "  owner    host h, pid 1234, since ...; the lease expires in 23 s".
+std::string OwnerText(const std::string& table,
+                      const std::optional<RunOwner>& o, int64_t now) {
+  if (!o) {
+    return "  owner    none: no process drives it (`godwit migrate " + table +
+           " --resume` continues it)\n";
+  }
+  if (o->live(now)) return "  owner    " + o->Describe(now) + "\n";
+  return "  owner    none: " + o->Describe(now) +
+         " (that process stopped without releasing it; `godwit migrate " +
+         table + " --resume` takes the run over)\n";
+}
+
 struct StatusArgs {
   std::string table;
 };
@@ -305,6 +341,11 @@ Status RunStatus(const Context& ctx, const StatusArgs& a) {
     if (store) {
       ASSIGN_OR_RETURN(run, FindRun(store.get(), table));
     }
+    // Its owner: the process driving it now, if any (its lease).
+    std::optional<RunOwner> owner;
+    if (run && run->unfinished()) {
+      ASSIGN_OR_RETURN(owner, FindRunOwner(store.get(), table));
+    }
     if (run) {
       run_json = ",\"run\":{\"id\":" + JsonQuoted(run->run_id) + ",\"phase\":" +
                  JsonQuoted(std::string(RunPhaseName(run->phase))) +
@@ -312,12 +353,14 @@ Status RunStatus(const Context& ctx, const StatusArgs& a) {
                  ",\"destination\":" + JsonQuoted(run->destination) +
                  ",\"p0\":" + std::to_string(run->p0) +
                  ",\"replayed_seq\":" + std::to_string(run->replayed_seq) +
-                 ",\"errors\":" + std::to_string(run->errors) + "}";
+                 ",\"errors\":" + std::to_string(run->errors) +
+                 ",\"owner\":" + OwnerJson(owner, NowMicros()) + "}";
       text += "  run      " + run->run_id + "  " +
               std::string(RunPhaseName(run->phase)) + "  " + run->source +
               " -> " + run->destination + "  (replayed to sequence " +
               std::to_string(run->replayed_seq) + ", " +
               std::to_string(run->errors) + " item errors)\n";
+      if (run->unfinished()) text += OwnerText(table, owner, NowMicros());
     }
     json.insert(applied_at, run_json);
     // Applied: from the ledger (the plan may have failed).

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 
 #include "control/control_table.h"
 #include "godwit/local_store.h"
@@ -54,8 +56,10 @@ std::string RunsDir(const std::string& store_path) {
   return store_path + "/godwit-runs";
 }
 
-std::string RunDir(const std::string& store_path, const std::string& table) {
-  return RunsDir(store_path) + "/" + table;
+Result<std::string> ResolveRunDir(const GlobalOptions& options,
+                                  const std::string& table) {
+  ASSIGN_OR_RETURN(std::string state_dir, ResolveStateDir(options));
+  return state_dir + "/" + table;
 }
 
 Result<std::unique_ptr<Store>> OpenStore(const Context& ctx,
@@ -144,8 +148,48 @@ ControllerEnv Session::env() const {
   e.router = router.get();
   e.remote = remote;
   e.migrations_dir = config.migrations_dir;
-  e.runs_dir = RunsDir(store_path);
+  e.runs_dir = state_dir;
+  e.store_id = store_id;
+  e.ownership = ownership;
   return e;
+}
+
+namespace {
+
+// OwnershipOptions for a session: the embedded store is this process's
+// alone; GODWIT_TEST_LEASE_SECONDS (tests) shortens the lease.
+Result<OwnershipOptions> SessionOwnership(bool remote) {
+  OwnershipOptions o;
+  o.exclusive_store = !remote;
+  if (const char* v = std::getenv(kTestLeaseSecondsEnv); v && *v) {
+    char* end = nullptr;
+    double s = std::strtod(v, &end);
+    if (end == v || *end != '\0' || !std::isfinite(s) || s <= 0 || s > 86400) {
+      return Status::InvalidArgument(std::string(kTestLeaseSecondsEnv) +
+                                     " must be a number of seconds from 0 "
+                                     "to 86400, not \"" +
+                                     v + "\"");
+    }
+    o.lease_seconds = s;
+  }
+  return o;
+}
+
+}  // namespace
+
+Result<std::string> ResolveStoreId(const GlobalOptions& options) {
+  ASSIGN_OR_RETURN(StoreTarget t, ResolveStore(options));
+  if (!t.remote) {
+    std::error_code ec;
+    std::filesystem::path p = std::filesystem::absolute(t.path, ec);
+    if (ec) p = t.path;
+    std::string dir = p.lexically_normal().string();
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    return "local:" + dir;
+  }
+  ASSIGN_OR_RETURN(RemoteStoreOptions ro,
+                   ResolveRemoteOptions(options, "", ""));
+  return "dynamodb:" + ro.endpoint + " " + ro.region;
 }
 
 Result<Session> OpenSession(const Context& ctx, StoreOpenOptions o) {
@@ -154,6 +198,9 @@ Result<Session> OpenSession(const Context& ctx, StoreOpenOptions o) {
   ASSIGN_OR_RETURN(StoreTarget target, ResolveStore(ctx.global));
   s.store_path = target.path;
   s.remote = target.remote;
+  ASSIGN_OR_RETURN(s.state_dir, StateDirOf(target));
+  ASSIGN_OR_RETURN(s.store_id, ResolveStoreId(ctx.global));
+  ASSIGN_OR_RETURN(s.ownership, SessionOwnership(s.remote));
   o.long_running = true;
   ASSIGN_OR_RETURN(s.store, OpenStore(ctx, o));
   ASSIGN_OR_RETURN(s.router, NewRouter(s.store.get()));

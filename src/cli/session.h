@@ -24,10 +24,22 @@ int64_t NowMicros();
 std::string Thousands(uint64_t v);
 // Seconds as H:MM:SS ("-" if unknown).
 std::string Duration(double seconds);
-// Where runs of a store keep their journals, dead letters and control
-// files: <store path>/godwit-runs (a run of T in <that>/T).
+// The embedded store's default state directory: <store path>/godwit-runs
+// (see StoreTarget in cli/config.h for the state directory in force).
 std::string RunsDir(const std::string& store_path);
-std::string RunDir(const std::string& store_path, const std::string& table);
+// The directory of the run of `table`: <state directory>/<table>.
+// Errors: those of ResolveStateDir (a remote store with none).
+Result<std::string> ResolveRunDir(const GlobalOptions& options,
+                                  const std::string& table);
+// ControllerEnv::store_id of the store of --store / godwit.toml:
+// "local:<absolute directory>" or "dynamodb:<endpoint> <region>".
+// Errors: those of ResolveStore and ResolveRemoteOptions.
+Result<std::string> ResolveStoreId(const GlobalOptions& options);
+
+// Environment variable, FOR TESTS ONLY: the run lease's duration in
+// seconds (default 30), so that a test can have a killed owner's lease
+// expire in a moment. Renewed every third of it.
+inline constexpr char kTestLeaseSecondsEnv[] = "GODWIT_TEST_LEASE_SECONDS";
 
 // SIGINT and SIGTERM set a flag (Interrupted) instead of killing the
 // process, so that a long command stops its run cleanly (resumable).
@@ -78,8 +90,11 @@ Status CheckDroppable(Store* store, const std::string& physical);
 
 // An opened store with the router applications write through.
 struct Session {
-  std::string store_path;
-  bool remote = false;  // a DynamoDB endpoint (else the embedded store)
+  std::string store_path;      // the embedded store's directory ("" if remote)
+  bool remote = false;         // a DynamoDB endpoint (else the embedded store)
+  std::string state_dir;       // where runs keep their files (absolute)
+  std::string store_id;        // ControllerEnv::store_id
+  OwnershipOptions ownership;  // the run leases of the controllers
   Config config;
   std::unique_ptr<Store> store;
   std::unique_ptr<Router> router;
@@ -87,6 +102,9 @@ struct Session {
   ControllerEnv env() const;
 };
 // Opens the store as a long-running process.
+// Errors: those of OpenStore; FailedPrecondition for a remote store without
+// a state directory (ResolveStateDir); InvalidArgument for a bad
+// GODWIT_TEST_LEASE_SECONDS.
 Result<Session> OpenSession(const Context& ctx, StoreOpenOptions o = {});
 
 }  // namespace godwit::cli

@@ -10,6 +10,8 @@
 //        physical:S  epoch:N  state:S ("active" | "switching")  run:S
 //   pk = "run#<Table>"      sk = "state"
 //        the migration run in progress (src/migrate/run_state.h)
+//   pk = "lease#<Table>"    sk = "<name>" ("run", ...)
+//        a lease: who may do it now (src/control/lease.h)
 //
 // A logical table with no pointer record is its own physical table.
 #ifndef GODWIT_CONTROL_CONTROL_TABLE_H_

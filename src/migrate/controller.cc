@@ -11,6 +11,7 @@
 #include "control/control_table.h"
 #include "control/ledger.h"
 #include "godwit/transform.h"
+#include "migrate/controller_lease.h"
 #include "migrate/run_state.h"
 #include "transform/lua_mapper.h"
 #include "transform/plan.h"
@@ -174,8 +175,10 @@ double EffectiveFenceSeconds(const std::optional<double>& requested,
 }
 
 // Everything a controller owns. `migration` uses `mappers`, which use
-// `transform`: declared in that order, destroyed in reverse.
+// `transform`: declared in that order, destroyed in reverse. `ownership`
+// (the run's lease) outlives them all.
 struct Controller::Parts {
+  std::unique_ptr<migrate::RunOwnership> ownership;
   ControllerEnv env;
   std::shared_ptr<const Transform> transform;
   std::unique_ptr<LuaMapperFactory> mappers;
@@ -185,12 +188,29 @@ struct Controller::Parts {
   double rate = 0;      // GUARDED_BY(mu)
   std::atomic<bool> ended{false};
   std::atomic<bool> stopped{false};
+  std::mutex stop_mu;  // serialises StopEngine; taken before `mu`
 };
 
 Controller::Controller(std::unique_ptr<Parts> parts)
     : parts_(std::move(parts)), migration_(parts_->migration.get()) {}
 
-Controller::~Controller() { Stop(); }
+Controller::~Controller() {
+  Stop();
+  // The renewal thread may stop the engine: it ends first. Then the
+  // engine, whose destructor saves the run state once more under the
+  // lease; `ownership`, destroyed last, releases the lease.
+  parts_->ownership->StopRenewal();
+  parts_->migration.reset();
+}
+
+// Stops the engine once, from Stop() or from the renewal thread when the
+// lease is lost; a command in progress finishes first.
+void Controller::StopEngine(Parts* p) {
+  std::lock_guard stopping(p->stop_mu);
+  if (p->stopped.exchange(true)) return;
+  std::lock_guard lock(p->mu);
+  p->migration->Stop();
+}
 
 Result<std::unique_ptr<Controller>> Controller::Open(const ControllerEnv& env,
                                                      const RunRequest& req) {
@@ -199,6 +219,11 @@ Result<std::unique_ptr<Controller>> Controller::Open(const ControllerEnv& env,
   }
   RETURN_IF_ERROR(ValidateRequest(req));
   const std::string& table = req.table;
+  // One owner per run: the lease first, before anything is read or written
+  // (released if Open fails).
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<migrate::RunOwnership> ownership,
+      migrate::RunOwnership::Acquire(env.store, table, env.ownership));
   ASSIGN_OR_RETURN(std::optional<migrate::RunState> state,
                    migrate::LoadRunState(env.store, table));
   bool in_progress = state && state->phase != RunPhase::kFinished;
@@ -218,6 +243,7 @@ Result<std::unique_ptr<Controller>> Controller::Open(const ControllerEnv& env,
   if (!setup.resuming) RETURN_IF_ERROR(CheckDeterminism(env, setup));
 
   auto parts = std::make_unique<Parts>();
+  parts->ownership = std::move(ownership);
   parts->env = env;
   parts->transform = setup.transform;
   parts->mappers = std::make_unique<LuaMapperFactory>(setup.transform);
@@ -234,10 +260,19 @@ Result<std::unique_ptr<Controller>> Controller::Open(const ControllerEnv& env,
   o.on_finish = [store](const MigrationPlan& plan, const MigrationProgress& p) {
     return RecordLedger(store, plan, p);
   };
+  RETURN_IF_ERROR(migrate::ClaimRunDirectory(o.run_dir, env.store_id));
+  // For the engine's commit points, once MigrateOptions takes them:
+  // parts->ownership->CommitCheck() before each flip's pointer write, finish
+  // and abandon; parts->ownership->HeldCheck() before each run-state save.
   ASSIGN_OR_RETURN(parts->migration,
                    Migration::Open(env.router, env.store, parts->mappers.get(),
                                    setup.plan, o));
   std::unique_ptr<Controller> c(new Controller(std::move(parts)));
+  // A lost lease stops the run from the renewal thread (a command in
+  // progress finishes first; the engine's commit points refuse through
+  // RunOwnership::CommitCheck / HeldCheck).
+  Parts* p = c->parts_.get();
+  RETURN_IF_ERROR(p->ownership->OnLost([p](const Status&) { StopEngine(p); }));
   const MigrationPlan& plan = c->migration_->plan();
   c->info_.table = table;
   c->info_.run_id = plan.run_id;
@@ -252,18 +287,28 @@ MapperFactory* Controller::mappers() { return parts_->mappers.get(); }
 
 bool Controller::ended() const { return parts_->ended.load(); }
 
-void Controller::Stop() {
-  if (parts_->stopped.exchange(true)) return;
-  std::lock_guard lock(parts_->mu);
-  migration_->Stop();
+void Controller::Stop() { StopEngine(parts_.get()); }
+
+Status Controller::ownership() const { return parts_->ownership->lost(); }
+
+std::optional<RunOwner> Controller::taken_over_from() const {
+  const std::optional<control::LeaseRecord>& p = parts_->ownership->previous();
+  if (!p) return std::nullopt;
+  return migrate::ToRunOwner(*p);
 }
 
-Status Controller::WaitCaughtUp() { return migration_->WaitCaughtUp(); }
+Status Controller::WaitCaughtUp() {
+  RETURN_IF_ERROR(ownership());
+  Status s = migration_->WaitCaughtUp();
+  if (!s.ok()) RETURN_IF_ERROR(ownership());  // lost while waiting
+  return s;
+}
 
 Result<Reply> Controller::Execute(const Command& c) {
   RETURN_IF_ERROR(ValidateCommand(c));
   const std::string& table = info_.table;
   auto unavailable = [&]() -> Status {
+    RETURN_IF_ERROR(ownership());
     if (parts_->ended.load()) {
       return Status::FailedPrecondition("the run of " + table + " has ended (" +
                                         info_.run_id + ")");

@@ -452,7 +452,8 @@ TEST(ConfigTest, ResolveStorePathPrecedence) {
   EXPECT_TRUE(t->remote);
   EXPECT_EQ(t->endpoint, "http://127.0.0.1:9");
   EXPECT_EQ(t->region, "eu-west-1");
-  EXPECT_EQ(t->path, "./.godwit/remote");  // the runs' local files
+  EXPECT_EQ(t->path, "");  // no directory: the runs' files are in
+  EXPECT_EQ(t->state_dir, dir.Join(".godwit/runs"));  // next to g.toml
   o.store_path = "https://dynamodb.example:8443";
   EXPECT_EQ(ResolveStore(o)->endpoint, "https://dynamodb.example:8443");
   o.store_path = "./dir";
