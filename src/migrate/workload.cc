@@ -164,6 +164,7 @@ LoadGenerator::LoadGenerator(Router* router, std::string logical,
       mappers_(mappers),
       opts_(opts) {
   next_id_ = opts_.existing;
+  MutexLock lock(&map_mu_);
   if (opts_.track) {
     for (uint64_t id = 0; id < opts_.existing; ++id) model_.emplace(id, 0);
   }
@@ -189,12 +190,12 @@ void LoadGenerator::Stop() {
 }
 
 LoadStats LoadGenerator::stats() const {
-  std::lock_guard lock(stats_mu_);
+  MutexLock lock(&stats_mu_);
   return stats_;
 }
 
 std::map<uint64_t, std::optional<uint64_t>> LoadGenerator::Model() const {
-  std::lock_guard lock(map_mu_);
+  MutexLock lock(&map_mu_);
   return model_;
 }
 
@@ -232,7 +233,7 @@ void LoadGenerator::Worker(int index) {
   if (mappers_ != nullptr) {
     Result<std::unique_ptr<ItemMapper>> m = mappers_->NewMapper();
     if (!m.ok()) {
-      std::lock_guard lock(stats_mu_);
+      MutexLock lock(&stats_mu_);
       ++stats_.errors;
       stats_.last_error = m.status().ToString();
       return;
@@ -263,11 +264,11 @@ void LoadGenerator::Worker(int index) {
       bool hot = opts_.hot_keys > 0 && rng() % 3 == 0;
       id = hot ? rng() % std::min(opts_.hot_keys, known) : rng() % known;
     }
-    std::lock_guard stripe(stripes_[id % kStripes]);
+    MutexLock stripe(&stripes_[id % kStripes]);
     std::optional<uint64_t> current;
     bool exists_in_model = false;
     {
-      std::lock_guard lock(map_mu_);
+      MutexLock lock(&map_mu_);
       auto it = model_.find(id);
       if (it != model_.end()) {
         current = it->second;
@@ -288,7 +289,7 @@ void LoadGenerator::Worker(int index) {
     double ms = std::chrono::duration<double, std::milli>(
                     std::chrono::steady_clock::now() - t0)
                     .count();
-    std::lock_guard lock(stats_mu_);
+    MutexLock lock(&stats_mu_);
     stats_.max_latency_ms = std::max(stats_.max_latency_ms, ms);
     if (!s.ok()) {
       // Not acknowledged: the model keeps the previous state.
@@ -300,7 +301,7 @@ void LoadGenerator::Worker(int index) {
     if (op == kUpdate) ++stats_.updates;
     if (op == kDelete) ++stats_.deletes;
     if (opts_.track) {
-      std::lock_guard ml(map_mu_);
+      MutexLock ml(&map_mu_);
       model_[id] = next;
     }
   }

@@ -22,13 +22,13 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "godwit/migrate.h"
+#include "util/mutex.h"
 
 namespace godwit::migrate {
 
@@ -71,11 +71,11 @@ class LoadGenerator {
   void Start();
   void Stop();  // joins the threads
   bool running() const { return running_.load(); }
-  LoadStats stats() const;
+  LoadStats stats() const EXCLUDES(stats_mu_);
 
   // The model: the acknowledged state of every id touched or seeded
   // (nullopt = deleted). Call after Stop().
-  std::map<uint64_t, std::optional<uint64_t>> Model() const;
+  std::map<uint64_t, std::optional<uint64_t>> Model() const EXCLUDES(map_mu_);
   // Compares `table` (blue if is_blue, else holding `up` images) with the
   // model; returns the number of mismatches and fills up to 10 examples.
   Result<uint64_t> CheckTable(Table* table, bool is_blue,
@@ -96,14 +96,15 @@ class LoadGenerator {
   std::vector<std::thread> threads_;
   std::atomic<uint64_t> next_id_{0};
 
+  // A writer holds the stripe of an id from reading the model's entry to
+  // updating it after its write, so the model is each id's commit order.
   static constexpr size_t kStripes = 256;
-  mutable std::mutex stripes_[kStripes];
-  // id -> version (nullopt = deleted); each entry guarded by its stripe,
-  // the map structure by map_mu_.
-  mutable std::mutex map_mu_;
-  std::map<uint64_t, std::optional<uint64_t>> model_;
-  mutable std::mutex stats_mu_;
-  LoadStats stats_;
+  Mutex stripes_[kStripes];
+  // id -> version (nullopt = deleted).
+  mutable Mutex map_mu_;
+  std::map<uint64_t, std::optional<uint64_t>> model_ GUARDED_BY(map_mu_);
+  mutable Mutex stats_mu_;
+  LoadStats stats_ GUARDED_BY(stats_mu_);
 };
 
 }  // namespace godwit::migrate

@@ -22,15 +22,15 @@
 #include "godwit/remote_store.h"
 #include "migrate/workload.h"
 #include "remote_test_util.h"
+#include "testutil/fake_rekey_mapper.h"
 #include "testutil/process.h"
-#include "testutil/rekey_mapper.h"
 
 namespace godwit {
 namespace {
 
 using migrate::LoadGenerator;
 using migrate::LoadOptions;
-using testing::ReKeyMapperFactory;
+using testing::FakeReKeyMapperFactory;
 
 struct Scenario {
   uint64_t items = 1000;
@@ -75,7 +75,7 @@ void RunScenario(Store* store, const Scenario& sc, const std::string& run_dir) {
   }
   auto router = NewRouter(store);
   ASSERT_TRUE(router.ok()) << router.status().ToString();
-  ReKeyMapperFactory mappers;
+  FakeReKeyMapperFactory mappers;
   LoadOptions lo;
   lo.threads = sc.writers;
   lo.existing = sc.items;
@@ -224,7 +224,7 @@ void RunWithPointerWriter(Store* store, const std::string& endpoint,
 
   auto router = NewRouter(store);
   ASSERT_TRUE(router.ok());
-  ReKeyMapperFactory mappers;
+  FakeReKeyMapperFactory mappers;
   MigrationPlan p;
   p.logical_table = "Orders";
   p.destination_key_schema = testing::ReKeyDestinationSchema();
