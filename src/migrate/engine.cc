@@ -27,6 +27,7 @@
 // Control operations (verify, cutover, rollback, finish) run on the
 // caller's thread, one at a time (op_mu_).
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <thread>
 
@@ -81,16 +82,18 @@ class MigrationImpl : public Migration {
   Result<FlipReport> Rollback(const FlipOptions& opts) override
       EXCLUDES(op_mu_);
   Status Finish() override EXCLUDES(op_mu_);
-  Status Abandon() override {
-    return Status::Unimplemented("abandon is not implemented yet");
-  }
+  Status Abandon() override EXCLUDES(op_mu_);
   void SetRate(double r) override { limiter_.SetRate(r); }
   void Pause(bool p) override { run_->Pause(p); }
   void Stop() override EXCLUDES(threads_mu_);
 
  private:
   Status Validate() const;
+  // Renames the dead-letter file an earlier run left in the run directory.
+  Status SetAsideDeadLetters(const std::string& run_id);
   void StartThreads() EXCLUDES(threads_mu_);
+  // Ends every engine thread and joins it.
+  void StopThreads() EXCLUDES(threads_mu_);
   void KeeperLoop();
   // One checkpoint: save the state if it moved, acknowledge the stream
   // consumer of the side being read.
@@ -155,7 +158,19 @@ Status MigrationImpl::Init() {
     return Status::FailedPrecondition("the run of " + plan_.logical_table +
                                       " is finished");
   }
+  if (!resumed) RETURN_IF_ERROR(SetAsideDeadLetters(state.run_id));
   ASSIGN_OR_RETURN(tables_, OpenRunTables(store_, state));
+  if (tables_.destination_created && resumed) {
+    // Dropped behind the run's back (by hand): the table is new and empty,
+    // whatever the run's checkpoints say, so no earlier verify holds.
+    std::fprintf(stderr,
+                 "godwit: the destination %s of the run of %s was missing and "
+                 "is created anew; the copy in it is incomplete (verify "
+                 "shows what is missing; abandon the run and start again to "
+                 "copy everything)\n",
+                 state.destination.c_str(), state.logical.c_str());
+    state.last_verify.reset();
+  }
   RunIdentity id = RunIdentity::Of(state, opts_.run_dir);
   run_ = std::make_unique<Run>(store_, std::move(id), std::move(state));
   Run* run = run_.get();
@@ -227,8 +242,7 @@ void MigrationImpl::StartThreads() {
   }
 }
 
-void MigrationImpl::Stop() {
-  if (run_ == nullptr) return;  // Init failed before the run existed
+void MigrationImpl::StopThreads() {
   run_->RequestStop();
   std::vector<std::thread> threads;
   {
@@ -238,9 +252,29 @@ void MigrationImpl::Stop() {
   for (std::thread& t : threads) {
     if (t.joinable()) t.join();
   }
+}
+
+void MigrationImpl::Stop() {
+  if (run_ == nullptr) return;  // Init failed before the run existed
+  StopThreads();
   (void)capture_->SyncNow();
-  (void)run_->Save();
+  (void)run_->Save();  // nothing after an abandon (the run is retired)
   dead_letters_->Close();
+}
+
+Status MigrationImpl::SetAsideDeadLetters(const std::string& run_id) {
+  // A new run counts its own bad items: the dead letters of an earlier run
+  // in this directory would hide them (one line per key and phase).
+  std::string path = opts_.run_dir + "/dead-letter.jsonl";
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return Status::OK();
+  std::string kept = opts_.run_dir + "/dead-letter.before-" + run_id + ".jsonl";
+  std::filesystem::rename(path, kept, ec);
+  if (ec) {
+    return Status::IOError("cannot rename the dead-letter file " + path +
+                           " of an earlier run: " + ec.message());
+  }
+  return Status::OK();
 }
 
 // ---------------------------------------------------------------- keeper
@@ -350,6 +384,15 @@ Result<FlipReport> MigrationImpl::Cutover(const FlipOptions& opts) {
 Result<FlipReport> MigrationImpl::Rollback(const FlipOptions& opts) {
   MutexLock op(&op_mu_);
   return flips_->Rollback(opts);
+}
+
+Status MigrationImpl::Abandon() {
+  MutexLock op(&op_mu_);
+  RETURN_IF_ERROR(flips_->CheckAbandon());
+  StopThreads();
+  (void)capture_->SyncNow();
+  dead_letters_->Close();
+  return flips_->Abandon();
 }
 
 Status MigrationImpl::Finish() {

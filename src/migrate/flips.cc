@@ -2,9 +2,11 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 
 #include "migrate/key_map.h"
+#include "migrate/run_state.h"
 #include "migrate/table_ops.h"
 #include "util/crash_point.h"
 
@@ -66,6 +68,57 @@ Result<uint64_t> Flips::PointerEpoch() {
   return ptr ? ptr->epoch : 0;
 }
 
+Result<std::string> Flips::GateRefusal(RunPhase phase) {
+  RunState s = p_.run->state();
+  const std::string phase_name(RunPhaseName(phase));
+  if (!s.last_verify || s.last_verify->phase != phase) {
+    return "no verify of this run has passed in its phase (" + phase_name +
+           ") since it began (a phase change, a run error, or a resume "
+           "that created the destination anew undo an earlier one)";
+  }
+  const VerifyRecord& v = *s.last_verify;
+  if (!v.ok) {
+    std::string found;
+    auto add = [&found](uint64_t n, const std::string& what) {
+      if (n == 0) return;
+      found += (found.empty() ? "" : ", ") + std::to_string(n) + " " + what;
+    };
+    add(v.differences, "differences");
+    add(v.unmapped, "unmapped items (dead-lettered)");
+    add(v.unsettled, "unsettled keys");
+    if (v.expected_items != v.destination_items) {
+      found += (found.empty() ? "" : "; ") + std::to_string(v.expected_items) +
+               " items expected, " + std::to_string(v.destination_items) +
+               " found";
+    }
+    if (found.empty()) found = "counts that disagree";
+    return "the last verify of this run found " + found;
+  }
+  Result<TableDescription> d = p_.destination->Describe();
+  if (!d.ok()) {
+    return "the destination " + p_.run->id().destination +
+           " cannot be described (" + d.status().ToString() + ")";
+  }
+  if (d->created_micros != v.destination_created_micros) {
+    return "the destination " + p_.run->id().destination +
+           " was created anew since the last verify";
+  }
+  return std::string();
+}
+
+Status Flips::CheckGate(const char* flip, RunPhase phase,
+                        const FlipOptions& opts, FlipReport* report) {
+  ASSIGN_OR_RETURN(std::string refusal, GateRefusal(phase));
+  if (refusal.empty()) return Status::OK();
+  if (!opts.force) {
+    return Status::FailedPrecondition(
+        std::string(flip) + " of " + p_.run->id().logical + " refused: " +
+        refusal + ". Verify until it passes, or force the flip (--force).");
+  }
+  report->gate_skipped = refusal;
+  return Status::OK();
+}
+
 Result<FlipReport> Flips::Cutover(const FlipOptions& opts) {
   Run* run = p_.run;
   const RunIdentity& id = run->id();
@@ -74,11 +127,12 @@ Result<FlipReport> Flips::Cutover(const FlipOptions& opts) {
     return Status::FailedPrecondition("cannot cut over in phase " +
                                       std::string(RunPhaseName(ph)));
   }
+  FlipReport report;
+  RETURN_IF_ERROR(CheckGate("cutover", ph, opts, &report));
   // Turn the destination's stream on now (reverse sync reads it only from
   // the flip on), and drain the lag before holding writes.
   RETURN_IF_ERROR(p_.store->UpdateStream(id.destination, true));
   RETURN_IF_ERROR(p_.replay->DrainUntilBehind(kSmallLag));
-  FlipReport report;
   report.from_table = id.source;
   report.to_table = id.destination;
   ASSIGN_OR_RETURN(std::unique_ptr<Fence> fence, FenceWriters(id.source));
@@ -124,8 +178,9 @@ Result<FlipReport> Flips::Rollback(const FlipOptions& opts) {
         "rollback needs a cut-over run; the run of " + id.logical +
         " is in phase " + std::string(RunPhaseName(run->phase())));
   }
-  RETURN_IF_ERROR(p_.reverse->DrainUntilBehind(kSmallLag));
   FlipReport report;
+  RETURN_IF_ERROR(CheckGate("rollback", RunPhase::kCutOver, opts, &report));
+  RETURN_IF_ERROR(p_.reverse->DrainUntilBehind(kSmallLag));
   report.from_table = id.destination;
   report.to_table = id.source;
   ASSIGN_OR_RETURN(std::unique_ptr<Fence> fence, FenceWriters(id.destination));
@@ -176,6 +231,62 @@ Status Flips::Finish(const std::function<Status()>& record) {
   (void)p_.source->DropStreamConsumer(id.consumer);
   (void)p_.destination->DropStreamConsumer(id.consumer);
   Status s = p_.store->DropTable(KeyMap::TableName(id.destination));
+  if (!s.ok() && !s.IsNotFound()) return s;
+  return Status::OK();
+}
+
+Status Flips::CheckAbandon() {
+  const RunIdentity& id = p_.run->id();
+  RunPhase ph = p_.run->phase();
+  if (ph != RunPhase::kBackfill && ph != RunPhase::kReplay &&
+      ph != RunPhase::kRolledBack) {
+    return Status::FailedPrecondition(
+        "abandon needs a run before its cutover or after a rollback (the "
+        "source active); the run of " +
+        id.logical + " is in phase " + std::string(RunPhaseName(ph)) +
+        (ph == RunPhase::kCutOver ? " (roll back first)" : ""));
+  }
+  ASSIGN_OR_RETURN(std::string active,
+                   control::ResolveActiveTable(p_.store, id.logical));
+  if (active != id.source) {
+    return Status::FailedPrecondition(
+        "abandon needs the source active; the active table of " + id.logical +
+        " is " + active);
+  }
+  return Status::OK();
+}
+
+Status Flips::Abandon() {
+  Run* run = p_.run;
+  const RunIdentity& id = run->id();
+  // The record goes last: until then a resumed run (or another abandon)
+  // finds the run and finishes the job.
+  Status s = p_.store->DropTable(id.destination);
+  if (!s.ok() && !s.IsNotFound()) return s;
+  s = p_.store->DropTable(KeyMap::TableName(id.destination));
+  if (!s.ok() && !s.IsNotFound()) return s;
+  s = p_.source->DropStreamConsumer(id.consumer);
+  if (!s.ok() && !s.IsNotFound() && s.code() != StatusCode::kUnimplemented) {
+    return s;
+  }
+  std::error_code ec;
+  std::filesystem::remove(id.journal_path, ec);
+  if (ec) {
+    return Status::IOError("cannot remove the journal " + id.journal_path +
+                           ": " + ec.message());
+  }
+  if (std::filesystem::exists(id.dead_letter_path, ec)) {
+    std::filesystem::path kept =
+        std::filesystem::path(id.dead_letter_path).parent_path() /
+        ("dead-letter." + id.run_id + ".jsonl");
+    std::filesystem::rename(id.dead_letter_path, kept, ec);
+    if (ec) {
+      return Status::IOError("cannot rename the dead-letter file " +
+                             id.dead_letter_path + ": " + ec.message());
+    }
+  }
+  run->Retire();
+  s = DeleteRunState(p_.store, id.logical);
   if (!s.ok() && !s.IsNotFound()) return s;
   return Status::OK();
 }

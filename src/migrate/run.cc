@@ -104,10 +104,24 @@ Status Run::MoveTo(RunPhase to, PhaseMove kind) {
           std::string(RunPhaseName(to)));
     }
     state_.phase = to;
+    state_.last_verify.reset();
     dirty_ = true;
   }
   cv_.SignalAll();
   return Status::OK();
+}
+
+void Run::RecordVerify(const VerifyRecord& v) {
+  MutexLock lock(&mu_);
+  state_.last_verify = v;
+  dirty_ = true;
+}
+
+void Run::ForgetVerify() {
+  MutexLock lock(&mu_);
+  if (!state_.last_verify) return;
+  state_.last_verify.reset();
+  dirty_ = true;
 }
 
 bool Run::SegmentPageDone(int seg, std::string token, uint64_t scanned,
@@ -127,6 +141,7 @@ bool Run::SegmentPageDone(int seg, std::string token, uint64_t scanned,
       if (all_done &&
           MoveAllowed(state_.phase, RunPhase::kReplay, PhaseMove::kRun)) {
         state_.phase = RunPhase::kReplay;
+        state_.last_verify.reset();
       }
     }
     dirty_ = true;
@@ -159,6 +174,8 @@ void Run::Fail(const Status& s) {
   {
     MutexLock lock(&mu_);
     if (error_.ok()) error_ = s;
+    state_.last_verify.reset();
+    dirty_ = true;
     stop_.store(true, std::memory_order_release);
   }
   cv_.SignalAll();
@@ -205,6 +222,7 @@ void Run::SleepFor(std::chrono::milliseconds d) {
 
 Status Run::Save() {
   MutexLock save(&save_mu_);
+  if (retired_) return Status::OK();
   RunState copy;
   {
     MutexLock lock(&mu_);
@@ -212,6 +230,11 @@ Status Run::Save() {
     dirty_ = false;
   }
   return SaveRunState(store_, copy);
+}
+
+void Run::Retire() {
+  MutexLock save(&save_mu_);
+  retired_ = true;
 }
 
 bool Run::dirty() const {

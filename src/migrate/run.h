@@ -81,9 +81,16 @@ class Run {
   // Runs `fn` on the progress under the run's lock.
   void Read(const std::function<void(const RunState&)>& fn) const EXCLUDES(mu_);
 
-  // Moves to phase `to`. Errors: FailedPrecondition for a move the state
-  // machine does not allow, naming both phases.
+  // Moves to phase `to`, and forgets the last verify (it proved something
+  // about the phase before). Errors: FailedPrecondition for a move the
+  // state machine does not allow, naming both phases.
   Status MoveTo(RunPhase to, PhaseMove kind = PhaseMove::kRun) EXCLUDES(mu_);
+
+  // The last verify of the run, which the flips' gate reads. Recorded by
+  // verify; forgotten when what it proved may no longer hold (MoveTo,
+  // Fail, a destination created anew).
+  void RecordVerify(const VerifyRecord& v) EXCLUDES(mu_);
+  void ForgetVerify() EXCLUDES(mu_);
 
   // Backfill progress: segment `seg` moved past one page, whose writes
   // were acknowledged. Returns true if this completed the last segment (the
@@ -98,7 +105,8 @@ class Run {
   double recent_rate() const EXCLUDES(mu_);
 
   // ------------------------------------------------------------ errors
-  // Records the run's first error and stops its background work.
+  // Records the run's first error, forgets the last verify (sync is no
+  // longer in step), and stops the run's background work.
   void Fail(const Status& s) EXCLUDES(mu_);
   // The error that stopped the run, or OK.
   Status error() const EXCLUDES(mu_);
@@ -122,8 +130,11 @@ class Run {
   void SleepFor(std::chrono::milliseconds d) EXCLUDES(mu_);
 
   // ------------------------------------------------------------ checkpoints
-  // Saves the progress to the control table (one put).
+  // Saves the progress to the control table (one put). After Retire(),
+  // does nothing.
   Status Save() EXCLUDES(save_mu_, mu_);
+  // The run's record is gone (abandoned): saves stop for good.
+  void Retire() EXCLUDES(save_mu_);
   // Whether the progress moved since the last Save().
   bool dirty() const EXCLUDES(mu_);
 
@@ -134,6 +145,7 @@ class Run {
   // Serialises saves, so that the control table gets them in the order of
   // their copies (an older copy never overwrites a newer one).
   Mutex save_mu_ ACQUIRED_BEFORE(mu_);
+  bool retired_ GUARDED_BY(save_mu_) = false;
   mutable Mutex mu_;
   CondVar cv_;
   RunState state_ GUARDED_BY(mu_);

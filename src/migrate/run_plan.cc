@@ -74,6 +74,7 @@ Result<RunState> Resume(Store* store, MigrationPlan* plan, RunState state,
           active + "; the run cannot resume from there");
     }
     state.phase = want;
+    state.last_verify.reset();  // it was of the phase before
   }
   plan->source_table = state.source;
   plan->destination_table = state.destination;

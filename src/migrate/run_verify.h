@@ -4,7 +4,12 @@
 // Before cutover (and after a rollback): up(source) against the
 // destination, with replay held at the source snapshot's mark. After
 // cutover: down(destination) against the source, with reverse sync held
-// at the destination snapshot's mark.
+// at the destination snapshot's mark, and up(source) against the
+// destination over the same snapshots, so that every destination item is
+// accounted for by `up` of a source item whatever `down` returns.
+//
+// The result is recorded in the run state (Run::RecordVerify), with the
+// phase and the destination's creation time: what the flips' gate checks.
 #ifndef GODWIT_MIGRATE_RUN_VERIFY_H_
 #define GODWIT_MIGRATE_RUN_VERIFY_H_
 
@@ -33,10 +38,12 @@ class RunVerifier {
   // Compares the run's tables as the phase says (the snapshot comparison
   // where the store has snapshots, the live one otherwise). Writers may
   // run. REQUIRES: backfill is done; no other control operation runs.
-  // Errors: the store's, the run's error.
+  // Errors: the store's, the run's error (either forgets the last verify).
   Result<VerifyReport> Verify(size_t max_reported);
 
  private:
+  Result<VerifyReport> Compare(bool cut_over, size_t max_reported);
+
   Run* const run_;
   const std::shared_ptr<Table> source_;
   const std::shared_ptr<Table> destination_;

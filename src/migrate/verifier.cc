@@ -165,7 +165,8 @@ Result<VerifyReport> Verifier::CompareScans(const Comparison& c,
   // suspects, the keys involved).
   Mutex merge_mu;
   std::map<std::string, Hash128> exp_keys, act_keys;
-  std::set<std::string> twice;  // keys produced or found twice
+  std::map<std::string, uint64_t> exp_n, act_n;  // how many of each key
+  std::set<std::string> twice;                   // keys produced or found twice
   Suspects found;
   RETURN_IF_ERROR(scan_all(c.from, c.from_snapshot,
                            [&](const Item& item, ItemMapper* m, int) -> Status {
@@ -176,6 +177,7 @@ Result<VerifyReport> Verifier::CompareScans(const Comparison& c,
                                if (!kb.ok() || !bad[BucketOf(*kb)]) continue;
                                Hash128 h = HashItem(o);
                                MutexLock lock(&merge_mu);
+                               ++exp_n[*kb];
                                if (!exp_keys.emplace(*kb, h).second) {
                                  exp_keys[*kb] = h;
                                  twice.insert(*kb);
@@ -195,6 +197,7 @@ Result<VerifyReport> Verifier::CompareScans(const Comparison& c,
         if (!bad[BucketOf(kb)]) return Status::OK();
         Hash128 h = HashItem(item);
         MutexLock lock(&merge_mu);
+        ++act_n[kb];
         if (!act_keys.emplace(kb, h).second) twice.insert(kb);
         if (suspects != nullptr)
           found[kb].to_key = *ExtractKey(item, to_schema);
@@ -216,6 +219,21 @@ Result<VerifyReport> Verifier::CompareScans(const Comparison& c,
     // flight. Keys seen twice are differences (collisions); the others are
     // re-checked.
     report.differences = twice.size();
+    // The counts are of what is compared: pass 1's where it matched (equal
+    // multisets have equal counts), pass 2's keys that agree (and the
+    // collisions, as often as they occur); the suspects are counted once
+    // re-checked (CompareLive). Pass 1's own counts may disagree only
+    // because its scans read different moments.
+    uint64_t exp_count = 0, act_count = 0;
+    for (size_t b = 0; b < kBuckets; ++b) {
+      if (bad[b]) continue;
+      exp_count += expected[b].count;
+      act_count += actual[b].count;
+    }
+    for (const auto& [k, n] : exp_n) exp_count += diff.count(k) == 0 ? n : 0;
+    for (const auto& [k, n] : act_n) act_count += diff.count(k) == 0 ? n : 0;
+    report.expected_items = exp_count;
+    report.destination_items = act_count;
     for (const std::string& k : diff) suspects->emplace(k, std::move(found[k]));
     for (const std::string& k : twice) {
       if (report.first.size() >= max_reported) break;

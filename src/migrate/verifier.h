@@ -10,7 +10,8 @@
 // scans, which read different moments, so a key that differs is then
 // re-checked with point reads after sync has passed the upstream's newest
 // change (verifier_live.cc); keys never quiet enough to compare are
-// reported as unsettled.
+// reported as unsettled. The counts reported are those of what was
+// compared, so they agree whenever every key compared equal.
 //
 // A Verifier holds no state between calls; it starts `threads` scanning
 // threads per pass, each with its own mapper.
@@ -73,6 +74,10 @@ class Verifier {
   struct RecheckResult {
     std::map<std::string, VerifyReport::Difference> different;
     uint64_t unsettled = 0;  // never read quiet
+    // Of the keys compared (clean or different): how many were present on
+    // the expected side, and on the actual side.
+    uint64_t expected_present = 0;
+    uint64_t actual_present = 0;
   };
   Result<RecheckResult> Recheck(const Comparison& c, bool upstream_is_from,
                                 SyncGate* gate, Suspects suspects);

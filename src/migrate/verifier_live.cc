@@ -39,6 +39,10 @@ Result<VerifyReport> Verifier::CompareLive(const Comparison& c,
                    Recheck(c, upstream_is_from, gate, std::move(suspects)));
   report.differences += still.different.size();
   report.unsettled = still.unsettled;
+  // The re-checked keys count as last compared; unsettled ones were never
+  // compared and count on neither side (they make the report not OK).
+  report.expected_items += still.expected_present;
+  report.destination_items += still.actual_present;
   for (auto& [k, d] : still.different) {
     if (report.first.size() >= max_reported) break;
     report.first.push_back(std::move(d));
@@ -64,6 +68,7 @@ Result<Verifier::RecheckResult> Verifier::Recheck(const Comparison& c,
   const KeySchema& from_schema = c.from->key_schema();
   const KeySchema& to_schema = c.to->key_schema();
   ASSIGN_OR_RETURN(std::unique_ptr<ItemMapper> m, mappers_->NewMapper());
+  RecheckResult result;
   std::map<std::string, VerifyReport::Difference> shown;
   for (int attempt = 0; attempt < kAttempts && !suspects.empty(); ++attempt) {
     if (attempt > 0) {
@@ -125,6 +130,10 @@ Result<Verifier::RecheckResult> Verifier::Recheck(const Comparison& c,
         }
       }
       if (stable && Same(expected, actual)) {
+        if (expected) {
+          ++result.expected_present;
+          ++result.actual_present;
+        }
         shown.erase(kb);
         it = suspects.erase(it);
         continue;
@@ -140,7 +149,10 @@ Result<Verifier::RecheckResult> Verifier::Recheck(const Comparison& c,
       ++it;
     }
   }
-  RecheckResult result;
+  for (const auto& [kb, d] : shown) {
+    result.expected_present += !d.expected.empty();
+    result.actual_present += !d.actual.empty();
+  }
   result.different = std::move(shown);
   result.unsettled = suspects.size() - result.different.size();
   return result;

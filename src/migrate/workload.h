@@ -12,7 +12,10 @@
 // Writers know both shapes the way a blue/green application does: they
 // build the blue item and, when the router says the active table is another
 // one, map it with the migration's `up` (they are given the mapper factory)
-// and write the result. Every acknowledged write updates an in-memory model
+// and write the result, deleting the rows up(previous version) had that
+// up(new version) has not (in one batch write where it fits). Without
+// `track` the previous version is assumed to be 0, so a fan-out mapping
+// may leave stray rows. Every acknowledged write updates an in-memory model
 // under a per-key lock held across the write, so the model is the commit
 // order of each key; tests compare the tables with it.
 #ifndef GODWIT_MIGRATE_WORKLOAD_H_
@@ -76,14 +79,20 @@ class LoadGenerator {
   // The model: the acknowledged state of every id touched or seeded
   // (nullopt = deleted). Call after Stop().
   std::map<uint64_t, std::optional<uint64_t>> Model() const EXCLUDES(map_mu_);
-  // Compares `table` (blue if is_blue, else holding `up` images) with the
-  // model; returns the number of mismatches and fills up to 10 examples.
+  // Compares `table` (blue if is_blue, else holding `up` images, any
+  // number per order, each with the order's orderId) with the model:
+  // every row of every acknowledged version, and no other row. Returns the
+  // number of mismatches and fills up to 10 examples.
   Result<uint64_t> CheckTable(Table* table, bool is_blue,
                               std::vector<std::string>* examples) const;
 
  private:
   void Worker(int index);
+  // Writes version `version` of order `id` (nullopt: deletes it), whose
+  // acknowledged version is `current`. In the new shape it puts up(new)
+  // and deletes the keys of up(current) that up(new) does not have.
   Status WriteOne(ItemMapper* mapper, uint64_t id,
+                  std::optional<uint64_t> current,
                   std::optional<uint64_t> version);
 
   Router* router_;

@@ -5,7 +5,8 @@
 //         status renamed orderStatus, itemCount = #items (derived)
 //   down: the inverse.
 // Options make it misbehave on purpose: `collide` maps every order of a
-// customer to one key (a collision), `fail_order` raises an item error.
+// customer to one key (a collision), `fail_order(s)` raise item errors,
+// `broken_order` an error that stops the run.
 #ifndef GODWIT_TESTUTIL_FAKE_REKEY_MAPPER_H_
 #define GODWIT_TESTUTIL_FAKE_REKEY_MAPPER_H_
 
@@ -23,6 +24,9 @@ struct FakeReKeyOptions {
   bool collide = false;
   int64_t fail_order = -1;  // this orderId fails `up` with InvalidArgument
   std::vector<int64_t> fail_orders = {};  // and these
+  // This orderId fails `up` with Internal: not an item error, the run
+  // stops.
+  int64_t broken_order = -1;
 };
 
 class FakeReKeyMapper : public ItemMapper {
@@ -76,6 +80,10 @@ class FakeReKeyMapper : public ItemMapper {
                std::find(o_.fail_orders.begin(), o_.fail_orders.end(), *id) !=
                    o_.fail_orders.end())) {
       return Status::InvalidArgument("refusing order " + std::to_string(*id));
+    }
+    if (id && *id == o_.broken_order) {
+      return Status::Internal("the mapper broke on order " +
+                              std::to_string(*id));
     }
     Item item = in;
     item.Set("pk", AttributeValue::S("CUST#" + cust->s()));
