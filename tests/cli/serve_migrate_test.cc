@@ -160,6 +160,8 @@ TEST_F(ServeMigrateTest, HostedRunWithALiveApplicationLosesNoWrite) {
       << Out();
   std::this_thread::sleep_for(std::chrono::seconds(1));
 
+  // A rollback is gated on a passing verify of the cut-over run.
+  ASSERT_EQ(Godwit({"verify", "Events"}), 0) << Out();
   ASSERT_EQ(Godwit({"rollback", "Events"}), 0) << Out();
   EXPECT_NE(Out().find("rollback: Events.v2 -> Events"), std::string::npos)
       << Out();

@@ -22,15 +22,15 @@
 #include "godwit/remote_store.h"
 #include "migrate/workload.h"
 #include "remote_test_util.h"
+#include "testutil/fake_rekey_mapper.h"
 #include "testutil/process.h"
-#include "testutil/rekey_mapper.h"
 
 namespace godwit {
 namespace {
 
 using migrate::LoadGenerator;
 using migrate::LoadOptions;
-using testing::ReKeyMapperFactory;
+using testing::FakeReKeyMapperFactory;
 
 struct Scenario {
   uint64_t items = 1000;
@@ -75,7 +75,7 @@ void RunScenario(Store* store, const Scenario& sc, const std::string& run_dir) {
   }
   auto router = NewRouter(store);
   ASSERT_TRUE(router.ok()) << router.status().ToString();
-  ReKeyMapperFactory mappers;
+  FakeReKeyMapperFactory mappers;
   LoadOptions lo;
   lo.threads = sc.writers;
   lo.existing = sc.items;
@@ -111,7 +111,10 @@ void RunScenario(Store* store, const Scenario& sc, const std::string& run_dir) {
     ExpectClean(mig.Verify(5), "before cutover, writers running");
   }
 
-  auto flip = mig.Cutover();
+  // The flips are gated on a passing verify; a scenario that does not
+  // verify while writing forces them (every write is checked at the end).
+  const FlipOptions flip_opts{.force = !sc.verify_while_writing};
+  auto flip = mig.Cutover(flip_opts);
   ASSERT_TRUE(flip.ok()) << flip.status().ToString();
   EXPECT_EQ(*(*router)->Resolve("Orders"), "Orders.v2");
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -119,7 +122,7 @@ void RunScenario(Store* store, const Scenario& sc, const std::string& run_dir) {
     ExpectClean(mig.Verify(5), "after cutover (down(new) == old)");
   }
 
-  auto back = mig.Rollback();
+  auto back = mig.Rollback(flip_opts);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(*(*router)->Resolve("Orders"), "Orders");
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -224,7 +227,7 @@ void RunWithPointerWriter(Store* store, const std::string& endpoint,
 
   auto router = NewRouter(store);
   ASSERT_TRUE(router.ok());
-  ReKeyMapperFactory mappers;
+  FakeReKeyMapperFactory mappers;
   MigrationPlan p;
   p.logical_table = "Orders";
   p.destination_key_schema = testing::ReKeyDestinationSchema();
