@@ -26,6 +26,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <system_error>
 
 namespace godwit::server {
 namespace internal {
@@ -274,15 +275,27 @@ void ServerImpl::RunOnWorker(std::function<void()> fn) {
     std::lock_guard<std::mutex> l(mu_);
     ++workers_;
   }
-  std::thread([this, fn = std::move(fn)]() mutable {
-    fn();
-    fn = nullptr;  // what it holds goes before the count does
-    std::lock_guard<std::mutex> l(mu_);
-    --workers_;
-    // Under mu_: Shutdown (and ~ServerImpl after it) cannot get past its
-    // wait before this thread let go of mu_, its last use of `this`.
-    cv_.notify_all();
-  }).detach();
+  auto shared = std::make_shared<std::function<void()>>(std::move(fn));
+  try {
+    std::thread([this, shared] {
+      (*shared)();
+      *shared = nullptr;  // what it holds goes before the count does
+      std::lock_guard<std::mutex> l(mu_);
+      --workers_;
+      // Under mu_: Shutdown (and ~ServerImpl after it) cannot get past its
+      // wait before this thread let go of mu_, its last use of `this`.
+      cv_.notify_all();
+    }).detach();
+  } catch (const std::system_error& e) {
+    // No thread to be had (EAGAIN): run it here, on the I/O thread.
+    Note(std::string("cannot start a worker thread (") + e.what() +
+         "): a large request runs on an I/O thread");
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      --workers_;
+    }
+    if (*shared) (*shared)();
+  }
 }
 
 void ServerImpl::Note(const std::string& what) {
