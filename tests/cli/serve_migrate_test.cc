@@ -87,6 +87,10 @@ class ServeMigrateTest : public ::testing::Test {
       std::ofstream(dir_.Join("auth")) << "# test keys\n" << auth_ << "\n";
       serve.push_back("--auth");
       serve.push_back(dir_.Join("auth"));
+      // Signatures are scoped to the server's region: the one godwit's
+      // client uses for a local endpoint without AWS_REGION (us-east-1).
+      serve.push_back("--region");
+      serve.push_back("us-east-1");
     }
     server_ = Spawn(serve, dir_.Join("serve.log"));
     for (int i = 0; i < 600 && !fs::exists(port_file); ++i) {
@@ -232,7 +236,7 @@ class ServeAuthTest : public ServeMigrateTest {
                                       const std::string& secret) {
     std::vector<std::string> env = {"AWS_CONFIG_FILE=/dev/null",
                                     "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
-                                    "AWS_REGION=eu-west-1"};
+                                    "AWS_REGION=us-east-1"};
     if (!id.empty()) {
       env.push_back("AWS_ACCESS_KEY_ID=" + id);
       env.push_back("AWS_SECRET_ACCESS_KEY=" + secret);

@@ -248,6 +248,7 @@ class ServeEndpoint {
     so.port = 0;
     so.threads = 4;
     so.auth = auth;
+    so.handler.region = "us-east-1";  // LocalOptions' region
     auto srv = server::Server::Start(store_.get(), so);
     if (!srv.ok()) {
       error_ = srv.status().ToString();
