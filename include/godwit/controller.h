@@ -226,6 +226,8 @@ class Controller {
  private:
   struct Parts;
   explicit Controller(std::unique_ptr<Parts> parts);
+  // Execute without recording the command in the run's timeline.
+  Result<Reply> ExecuteCommand(const Command& c);
   std::unique_ptr<Parts> parts_;
   Migration* migration_ = nullptr;  // owned by parts_
   RunInfo info_;

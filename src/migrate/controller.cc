@@ -11,6 +11,7 @@
 #include "control/control_table.h"
 #include "control/ledger.h"
 #include "godwit/transform.h"
+#include "migrate/controller_timeline.h"
 #include "migrate/run_state.h"
 #include "transform/lua_mapper.h"
 #include "transform/plan.h"
@@ -185,10 +186,15 @@ struct Controller::Parts {
   double rate = 0;      // GUARDED_BY(mu)
   std::atomic<bool> ended{false};
   std::atomic<bool> stopped{false};
+  // The run's time series (after `migration`: it samples it).
+  std::unique_ptr<migrate::ControllerTimeline> timeline;
 };
 
 Controller::Controller(std::unique_ptr<Parts> parts)
-    : parts_(std::move(parts)), migration_(parts_->migration.get()) {}
+    : parts_(std::move(parts)), migration_(parts_->migration.get()) {
+  parts_->timeline = std::make_unique<migrate::ControllerTimeline>(
+      RunDirectory(parts_->env, migration_->plan().logical_table), migration_);
+}
 
 Controller::~Controller() { Stop(); }
 
@@ -254,6 +260,7 @@ bool Controller::ended() const { return parts_->ended.load(); }
 
 void Controller::Stop() {
   if (parts_->stopped.exchange(true)) return;
+  parts_->timeline->Stop();
   std::lock_guard lock(parts_->mu);
   migration_->Stop();
 }
@@ -261,6 +268,16 @@ void Controller::Stop() {
 Status Controller::WaitCaughtUp() { return migration_->WaitCaughtUp(); }
 
 Result<Reply> Controller::Execute(const Command& c) {
+  auto t0 = std::chrono::steady_clock::now();
+  Result<Reply> r = ExecuteCommand(c);
+  parts_->timeline->RecordCommand(
+      c, r,
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count());
+  return r;
+}
+
+Result<Reply> Controller::ExecuteCommand(const Command& c) {
   RETURN_IF_ERROR(ValidateCommand(c));
   const std::string& table = info_.table;
   auto unavailable = [&]() -> Status {
