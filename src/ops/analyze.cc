@@ -336,7 +336,11 @@ Result<TableAnalysis> AnalyzeTable(Table& table, const AnalyzeOptions& o) {
           break;
         }
         uint64_t b0 = a->bytes;
-        for (const Item& item : page->items) a->Add(item);
+        if (o.plain_scan) {
+          a->items += page->items.size();
+        } else {
+          for (const Item& item : page->items) a->Add(item);
+        }
         items_seen.fetch_add(page->items.size());
         bytes_seen.fetch_add(a->bytes - b0);
         if (page->next_page_token.empty()) break;
@@ -370,6 +374,16 @@ Result<TableAnalysis> AnalyzeTable(Table& table, const AnalyzeOptions& o) {
   if (!first_error.ok()) return first_error;
   if (o.cancel != nullptr && o.cancel->load()) {
     return Status::Cancelled("analyze interrupted");
+  }
+  if (o.plain_scan) {
+    TableAnalysis r;
+    r.table = r.logical = table.name();
+    r.key_schema = schema;
+    r.segments = o.segments;
+    r.threads = threads;
+    for (const auto& a : acc) r.items += a->items;
+    r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    return r;
   }
   for (int i = 1; i < threads; ++i) acc[0]->Merge(*acc[i]);
   Accumulator& a = *acc[0];
@@ -405,15 +419,27 @@ Result<TableAnalysis> AnalyzeTable(Table& table, const AnalyzeOptions& o) {
         std::max<uint64_t>(r.partitions, a.by_items.Top(SIZE_MAX).size());
   }
   r.hot_exact = a.by_items.exact() && a.by_bytes.exact();
+  // Once the summaries have evicted keys, a listed key is only known to
+  // hold between value - error and value: list the keys that certainly
+  // hold more than a mean key (the rest is noise of the summary).
+  const double parts = std::max<double>(1, static_cast<double>(r.partitions));
+  const double mean_items = r.items / parts, mean_bytes = r.bytes / parts;
   for (const SpaceSaving::Entry& e : a.by_items.Top(o.top)) {
-    r.hot_by_items.push_back(HotKey{e.key, e.weight, e.error});
+    if (a.by_items.exact() || e.weight - e.error > mean_items) {
+      r.hot_by_items.push_back(HotKey{e.key, e.weight, e.error});
+    }
   }
   for (const SpaceSaving::Entry& e : a.by_bytes.Top(o.top)) {
-    r.hot_by_bytes.push_back(HotKey{e.key, e.weight, e.error});
+    if (a.by_bytes.exact() || e.weight - e.error > mean_bytes) {
+      r.hot_by_bytes.push_back(HotKey{e.key, e.weight, e.error});
+    }
   }
-  if (!r.hot_by_items.empty() && r.partitions > 0 && r.items > 0) {
-    double mean = static_cast<double>(r.items) / r.partitions;
-    r.skew = r.hot_by_items[0].value / mean;
+  if (r.items > 0) {
+    // The certain share of the hottest key over a mean key's (at least 1).
+    r.skew = r.hot_by_items.empty() ? 1
+                                    : std::max(1.0, (r.hot_by_items[0].value -
+                                                     r.hot_by_items[0].error) /
+                                                        mean_items);
   }
   for (auto& [name, st] : a.attributes) r.attributes.push_back(st);
   r.attributes_untracked = a.untracked;

@@ -58,6 +58,9 @@ struct AnalyzeOptions {
   std::function<void(uint64_t items, uint64_t bytes)> on_progress;
   // Set: the scan stops and AnalyzeTable returns Cancelled.
   const std::atomic<bool>* cancel = nullptr;
+  // Only scan and count the items (the rest of the result stays empty):
+  // the plain scan analyze's cost is measured against.
+  bool plain_scan = false;
 };
 
 // Item-size histogram edges in bytes: bucket i holds sizes in
@@ -130,11 +133,15 @@ struct TableAnalysis {
   std::vector<SizedKey> largest;  // the `top` largest, largest first
 
   uint64_t partitions = 0;  // distinct partition keys (HyperLogLog)
-  bool hot_exact = false;   // the hot-key figures are exact
+  // The hot-key figures are exact (fewer distinct keys than the summaries
+  // hold). Otherwise only keys certain to hold more than a mean key are
+  // listed, with their bounds.
+  bool hot_exact = false;
   std::vector<HotKey> hot_by_items;
   std::vector<HotKey> hot_by_bytes;
-  // Items of the hottest partition key over the mean per partition key
-  // (1: even; 100: the hottest holds 100 times its share).
+  // Items of the hottest partition key (its certain count) over the mean
+  // per partition key: 1 even, 100 when the hottest holds 100 times its
+  // share; 1 when no key stands out.
   double skew = 0;
 
   std::vector<AttributeStats> attributes;  // by name

@@ -44,8 +44,8 @@ std::string_view TextIssueText(uint32_t bit) {
 namespace {
 
 bool IsSpace(int32_t cp) {
-  if (cp == ' ' || cp == '\t' || cp == '\n' || cp == '\v' || cp == '\f' || cp == '\r' ||
-      cp == 0x85 || cp == 0x2028 || cp == 0x2029) {
+  if (cp == ' ' || cp == '\t' || cp == '\n' || cp == '\v' || cp == '\f' ||
+      cp == '\r' || cp == 0x85 || cp == 0x2028 || cp == 0x2029) {
     return true;
   }
   return cp >= 0x80 && utf8proc_category(cp) == UTF8PROC_CATEGORY_ZS;

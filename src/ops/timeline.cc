@@ -284,6 +284,11 @@ RunFigures Summarize(const RunTimeline& tl) {
     }
   }
   if (paused_at != 0) f.paused_seconds += (tl.last_t() - paused_at) / 1e6;
+  // A watcher's first sample comes after the run opened: the engine's own
+  // clock of the last process says how long it has run.
+  if (!tl.samples.empty()) {
+    f.seconds = std::max(f.seconds, tl.samples.back().progress.elapsed_seconds);
+  }
   return f;
 }
 
