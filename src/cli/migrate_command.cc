@@ -122,7 +122,9 @@ Outcome RunMigrateOnServer(const Context& ctx, const MigrateArgs& a) {
   ASSIGN_OR_RETURN(RunInfo info, StartOnServer(ctx, ToRequest(a), 600));
   ProgressDisplay display(ctx.global.json);
   Watch watch;
-  display.Print(stderr, ctx.global.server_url + ": " + RunInfoText(info));
+  display.Print(stderr, ctx.global.json
+                            ? "{\"run\":" + RunInfoToJson(info) + "}\n"
+                            : ctx.global.server_url + ": " + RunInfoText(info));
   Command progress;
   progress.kind = CommandKind::kProgress;
   while (!Interrupted()) {
@@ -191,7 +193,9 @@ Outcome RunMigrate(const Context& ctx, const MigrateArgs& a) {
         s.router.get(), a.table, c->info().source, c->mappers(), lo);
     load->Start();
   }
-  display.Print(stderr, RunInfoText(c->info()));
+  display.Print(stderr, ctx.global.json
+                            ? "{\"run\":" + RunInfoToJson(c->info()) + "}\n"
+                            : RunInfoText(c->info()));
 
   auto stop = [&](Outcome result) -> Outcome {
     if (load) load->Stop();

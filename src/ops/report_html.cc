@@ -282,6 +282,10 @@ std::string SvgPauses(const RunTimeline& t, const RunFigures& f) {
   if (!d.empty()) {
     o += "<path class=\"stem\" data-name=\"write pause (ms)\" d=\"" + d +
          "\" stroke=\"#dc2626\"/>";
+  } else {
+    o += "<text class=\"tick\" x=\"" + std::to_string(kW / 2) + "\" y=\"" +
+         std::to_string(kH / 2) +
+         "\" text-anchor=\"middle\">no flip in this run</text>";
   }
   o += labels;
   o += "<line class=\"cursor\" x1=\"0\" x2=\"0\" y1=\"" + std::to_string(kT) +
@@ -490,8 +494,9 @@ std::string RenderReportHtml(const RunTimeline& t, const RunFigures& f,
        Esc(RunPhaseName(f.phase)) + "</b></p>";
   o += "<table>" + Row({"migration", "SHA-256"}, true);
   for (const PlannedMigration& m : t.migrations) {
-    o += Row({std::to_string(m.number) + "_" + Esc(m.name),
-              "<code>" + Esc(m.sha256) + "</code>"});
+    char id[32];
+    std::snprintf(id, sizeof(id), "%04d_", m.number);
+    o += Row({id + Esc(m.name), "<code>" + Esc(m.sha256) + "</code>"});
   }
   o += "</table><h2>Figures</h2><table>";
   o += Row({"items", Int(f.scanned) + " read, " + Int(f.copied) + " copied, " +
