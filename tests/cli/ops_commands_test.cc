@@ -16,8 +16,8 @@
 namespace godwit {
 namespace {
 
-using testing::CmdResult;
-using testing::Project;
+using test::CmdResult;
+using test::Project;
 
 simdjson::dom::element ParseJson(simdjson::dom::parser& p,
                                  const std::string& s) {
@@ -43,7 +43,7 @@ class OpsCommandsTest : public ::testing::Test {
         0);
   }
   static constexpr int kItems = 300;
-  testing::TempDir root_;
+  test::TempDir root_;
   Project p_{root_, "p"};
 };
 
@@ -147,8 +147,8 @@ TEST_F(OpsCommandsTest, AnalyzePlanMigrateReport) {
   std::string cmd = "timeout 120 node " + js + "/check.mjs " + html + " " +
                     chromium + " > " + out + " 2> " + out + ".err";
   ASSERT_EQ(std::system(cmd.c_str()), 0)
-      << testing::ReadFile(out + ".err") << testing::ReadFile(out);
-  std::string seen = testing::ReadFile(out);
+      << test::ReadFile(out + ".err") << test::ReadFile(out);
+  std::string seen = test::ReadFile(out);
   doc = ParseJson(json, seen);
   EXPECT_EQ(doc["errors"].get_array().size(), 0u) << seen;
   EXPECT_EQ(doc["external"].get_array().size(), 0u) << seen;
@@ -167,7 +167,7 @@ TEST_F(OpsCommandsTest, AnalyzePlanMigrateReport) {
 }
 
 TEST_F(OpsCommandsTest, ImportsADynamoDbExportOnlyWhenItIsWhole) {
-  testing::ExportFiles ex = testing::WriteExport(p_.Join("export"), 3, 20);
+  test::ExportFiles ex = test::WriteExport(p_.Join("export"), 3, 20);
   CmdResult r = p_.Run({"import", "Restored", ex.dir, "--hash", "pk:S"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("imported 60 items into Restored from the DynamoDB "
@@ -178,7 +178,7 @@ TEST_F(OpsCommandsTest, ImportsADynamoDbExportOnlyWhenItIsWhole) {
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 60);
 
   // A damaged data file: refused before anything is written, naming it.
-  testing::ExportFiles bad = testing::WriteExport(p_.Join("export2"), 3, 20);
+  test::ExportFiles bad = test::WriteExport(p_.Join("export2"), 3, 20);
   {
     std::fstream f(bad.data_files[2],
                    std::ios::in | std::ios::out | std::ios::binary);

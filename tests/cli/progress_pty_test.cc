@@ -23,7 +23,7 @@
 namespace godwit {
 namespace {
 
-using testing::Project;
+using test::Project;
 
 // What a VT100-like terminal of `width` columns shows after some output.
 class Screen {
@@ -170,7 +170,7 @@ constexpr char kFailSome[] = R"(return {
 )";
 
 TEST(ProgressPtyTest, BarRedrawsInPlaceBelowWholeLinesAndEndsWithSummary) {
-  testing::TempDir root;
+  test::TempDir root;
   Project p(root, "p");
   constexpr int kItems = 3000;
   ASSERT_NO_FATAL_FAILURE(p.Seed(kItems));

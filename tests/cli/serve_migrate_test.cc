@@ -30,9 +30,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-using testing::ReadFile;
-using testing::Spawn;
-using testing::WaitExit;
+using test::ReadFile;
+using test::Spawn;
+using test::WaitExit;
 
 class ServeMigrateTest : public ::testing::Test {
  protected:
@@ -131,7 +131,7 @@ class ServeMigrateTest : public ::testing::Test {
   static constexpr int kKeys = 3000;
   bool needs_boto3_ = true;  // the application writing during a run
   std::string auth_;         // "KEY SECRET": serve with --auth
-  testing::TempDir dir_;
+  test::TempDir dir_;
   pid_t server_ = -1;
   pid_t writer_ = -1;
   std::string url_;

@@ -15,9 +15,9 @@
 namespace godwit::migrate {
 namespace {
 
-using testing::FakeFanOutMapper;
-using testing::FakeReKeyMapper;
-using testing::FakeReKeyOptions;
+using test::FakeFanOutMapper;
+using test::FakeReKeyMapper;
+using test::FakeReKeyOptions;
 
 const KeySchema kOrderSchema{{"pk", AttrType::kS}, std::nullopt};
 const KeySchema kReKeySchema{{"pk", AttrType::kS},

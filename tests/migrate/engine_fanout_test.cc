@@ -13,14 +13,14 @@ namespace {
 
 using migrate::LoadGenerator;
 using migrate::LoadOptions;
-using testing::FakeFanOutMapper;
-using testing::FakeFanOutMapperFactory;
+using test::FakeFanOutMapper;
+using test::FakeFanOutMapperFactory;
 
 class FanOutTest : public EngineFixture {
  protected:
   MigrationPlan FanOutPlan() {
     MigrationPlan p = Plan();
-    p.destination_key_schema = testing::FanOutDestinationSchema();
+    p.destination_key_schema = test::FanOutDestinationSchema();
     return p;
   }
 };

@@ -42,7 +42,7 @@ class EngineFixture : public ::testing::Test {
   MigrationPlan Plan() {
     MigrationPlan p;
     p.logical_table = "Orders";
-    p.destination_key_schema = testing::ReKeyDestinationSchema();
+    p.destination_key_schema = test::ReKeyDestinationSchema();
     p.migrations.push_back({2, "key_by_customer", "0"});
     return p;
   }
@@ -87,7 +87,7 @@ class EngineFixture : public ::testing::Test {
     EXPECT_TRUE(r->ok()) << Differences(*r);
   }
 
-  testing::TempDir dir_;
+  test::TempDir dir_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<Router> router_;
 };

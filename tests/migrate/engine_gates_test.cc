@@ -12,8 +12,8 @@
 namespace godwit {
 namespace {
 
-using testing::FakeReKeyMapperFactory;
-using testing::FakeReKeyOptions;
+using test::FakeReKeyMapperFactory;
+using test::FakeReKeyOptions;
 
 class EngineGateTest : public EngineFixture {};
 

@@ -15,8 +15,8 @@ namespace {
 
 using migrate::LoadGenerator;
 using migrate::LoadOptions;
-using testing::FakeReKeyMapperFactory;
-using testing::FakeReKeyOptions;
+using test::FakeReKeyMapperFactory;
+using test::FakeReKeyOptions;
 
 class EngineTest : public EngineFixture {
  protected:
@@ -140,7 +140,7 @@ TEST_F(EngineTest, ActiveTableIsNeverADestination) {
 TEST_F(EngineTest, ExistingTableIsNeverADestination) {
   Seed(10);
   TableOptions t;
-  t.key_schema = testing::ReKeyDestinationSchema();
+  t.key_schema = test::ReKeyDestinationSchema();
   ASSERT_TRUE(store_->CreateTable("Orders.v2", t).ok());
   FakeReKeyMapperFactory mappers;
   auto m =

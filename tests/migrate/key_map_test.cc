@@ -14,8 +14,8 @@
 namespace godwit::migrate {
 namespace {
 
-using testing::FakeReKeyMapper;
-using testing::FakeReKeyOptions;
+using test::FakeReKeyMapper;
+using test::FakeReKeyOptions;
 
 class KeyMapTest : public ::testing::Test {
  protected:
@@ -33,7 +33,7 @@ class KeyMapTest : public ::testing::Test {
     ASSERT_OK_AND_ASSIGN(std::shared_ptr<Table> t,
                          store_->GetTable(KeyMap::TableName("Orders.v2")));
     keys_ =
-        std::make_unique<KeyMap>(t, source_, testing::ReKeyDestinationSchema());
+        std::make_unique<KeyMap>(t, source_, test::ReKeyDestinationSchema());
   }
 
   // Puts order `id` (version `v`) into the source and returns its image
@@ -50,7 +50,7 @@ class KeyMapTest : public ::testing::Test {
   }
 
   std::string Bytes(const Item& image) {
-    return *KeyBytes(image, testing::ReKeyDestinationSchema());
+    return *KeyBytes(image, test::ReKeyDestinationSchema());
   }
 
   // The pk of the owner of `image`'s key, or "none".
@@ -61,7 +61,7 @@ class KeyMapTest : public ::testing::Test {
     return (*o)->Find("pk")->s();
   }
 
-  ::godwit::testing::TempDir dir_;
+  ::godwit::test::TempDir dir_;
   std::unique_ptr<Store> store_;
   std::shared_ptr<Table> source_;
   std::unique_ptr<KeyMap> keys_;

@@ -82,14 +82,14 @@ class SyncLoopTest : public ::testing::Test {
 
   // Steps on this thread until a step applies nothing.
   void StepUntilIdle() {
-    testing::FakeReKeyMapper mapper({});
+    test::FakeReKeyMapper mapper({});
     for (bool idle = false; !idle;) ASSERT_OK(loop_.Step(&mapper, &idle));
   }
 
   migrate::Run run_;
   FakeChangeSource source_;
   FakeApplier applier_;
-  testing::FakeReKeyMapperFactory mappers_;
+  test::FakeReKeyMapperFactory mappers_;
   SyncLoop loop_;
 };
 

@@ -15,7 +15,7 @@
 namespace godwit::migrate {
 namespace {
 
-using testing::FakeReKeyMapperFactory;
+using test::FakeReKeyMapperFactory;
 
 constexpr uint64_t kOrders = 300;
 
@@ -101,7 +101,7 @@ class VerifierLiveTest : public ::testing::Test {
     ASSERT_OK(store_->CreateTable(
         "Orders", {KeySchema{{"pk", AttrType::kS}, std::nullopt}}));
     ASSERT_OK(store_->CreateTable("Orders.v2",
-                                  {testing::ReKeyDestinationSchema(), false}));
+                                  {test::ReKeyDestinationSchema(), false}));
     ASSERT_OK_AND_ASSIGN(source_, store_->GetTable("Orders"));
     ASSERT_OK_AND_ASSIGN(dest_, store_->GetTable("Orders.v2"));
     ASSERT_OK(SeedOrders(source_.get(), kOrders, 1));
@@ -124,7 +124,7 @@ class VerifierLiveTest : public ::testing::Test {
     return v.CompareLive(c, /*upstream_is_from=*/true, &gate, 5);
   }
 
-  ::godwit::testing::TempDir dir_;
+  ::godwit::test::TempDir dir_;
   std::unique_ptr<Store> store_;
   std::shared_ptr<Table> source_, dest_;
   FakeReKeyMapperFactory mappers_;
@@ -138,7 +138,7 @@ class VerifierLiveTest : public ::testing::Test {
 // of what was compared, and a count that disagrees is never OK.
 TEST_F(VerifierLiveTest, CountsAreOfWhatWasComparedAndNeverDisagreeWhenOk) {
   std::string hidden =
-      *KeyBytes(images_[42], testing::ReKeyDestinationSchema());
+      *KeyBytes(images_[42], test::ReKeyDestinationSchema());
   FakeLaggingTable lagging(dest_, hidden, /*hidden_scans=*/16);
   ASSERT_OK_AND_ASSIGN(VerifyReport r, CompareLive(&lagging));
   EXPECT_EQ(r.differences, 0u);
@@ -151,7 +151,7 @@ TEST_F(VerifierLiveTest, CountsAreOfWhatWasComparedAndNeverDisagreeWhenOk) {
 
 TEST_F(VerifierLiveTest, AMissingItemIsADifferenceAfterItsRecheck) {
   ASSERT_OK(dest_->Delete(
-      *ExtractKey(images_[42], testing::ReKeyDestinationSchema())));
+      *ExtractKey(images_[42], test::ReKeyDestinationSchema())));
   ASSERT_OK_AND_ASSIGN(VerifyReport r, CompareLive(dest_.get()));
   EXPECT_EQ(r.differences, 1u);
   EXPECT_EQ(r.expected_items, kOrders);

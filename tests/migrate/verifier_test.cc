@@ -15,7 +15,7 @@
 namespace godwit::migrate {
 namespace {
 
-using testing::FakeReKeyMapperFactory;
+using test::FakeReKeyMapperFactory;
 
 constexpr uint64_t kOrders = 300;
 
@@ -29,7 +29,7 @@ class VerifierTest : public ::testing::TestWithParam<bool> {
     ASSERT_OK(store_->CreateTable(
         "Orders", {KeySchema{{"pk", AttrType::kS}, std::nullopt}}));
     ASSERT_OK(store_->CreateTable("Orders.v2",
-                                  {testing::ReKeyDestinationSchema(), false}));
+                                  {test::ReKeyDestinationSchema(), false}));
     ASSERT_OK_AND_ASSIGN(source_, store_->GetTable("Orders"));
     ASSERT_OK_AND_ASSIGN(dest_, store_->GetTable("Orders.v2"));
     ASSERT_OK(SeedOrders(source_.get(), kOrders, 1));
@@ -65,7 +65,7 @@ class VerifierTest : public ::testing::TestWithParam<bool> {
     return r.ok() ? *r : VerifyReport{};
   }
 
-  ::godwit::testing::TempDir dir_;
+  ::godwit::test::TempDir dir_;
   std::unique_ptr<Store> store_;
   std::shared_ptr<Table> source_, dest_;
   FakeReKeyMapperFactory mappers_;
@@ -102,7 +102,7 @@ TEST_P(VerifierTest, ADamagedItemIsFoundWithBothSides) {
 TEST_P(VerifierTest, AMissingAndAnExtraItemAreFoundAndCounted) {
   Item missing = Up(MakeOrder(5, 0));
   ASSERT_OK(
-      dest_->Delete(*ExtractKey(missing, testing::ReKeyDestinationSchema())));
+      dest_->Delete(*ExtractKey(missing, test::ReKeyDestinationSchema())));
   Item extra = Up(MakeOrder(kOrders + 7, 0));  // in no source item
   ASSERT_OK(dest_->Put(extra));
   VerifyReport r = Compare();

@@ -120,7 +120,7 @@ class AnalyzeTest : public ::testing::Test {
     ASSERT_TRUE(table_->Put(item).ok());
   }
 
-  testing::TempDir dir_;
+  test::TempDir dir_;
   std::unique_ptr<Store> store_;
   std::shared_ptr<Table> table_;
   uint64_t expected_bytes_ = 0, expected_items_ = 0, expected_write_units_ = 0;

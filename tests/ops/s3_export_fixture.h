@@ -17,7 +17,7 @@
 
 #include "godwit/json.h"
 
-namespace godwit::testing {
+namespace godwit::test {
 
 struct ExportFiles {
   std::string dir;
@@ -88,6 +88,6 @@ inline ExportFiles WriteExport(const std::string& root, int files,
   return out;
 }
 
-}  // namespace godwit::testing
+}  // namespace godwit::test
 
 #endif  // GODWIT_TESTS_OPS_S3_EXPORT_FIXTURE_H_

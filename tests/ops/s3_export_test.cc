@@ -12,8 +12,8 @@ namespace godwit {
 namespace {
 
 TEST(S3ExportTest, ReadsAnExportAndItsItems) {
-  testing::TempDir root;
-  testing::ExportFiles ex = testing::WriteExport(root.path(), 3, 40);
+  test::TempDir root;
+  test::ExportFiles ex = test::WriteExport(root.path(), 3, 40);
   EXPECT_TRUE(IsS3Export(ex.dir));
   EXPECT_TRUE(IsS3Export(ex.dir + "/manifest-summary.json"));
   EXPECT_FALSE(IsS3Export(ex.dir + "/data"));
@@ -36,8 +36,8 @@ TEST(S3ExportTest, ReadsAnExportAndItsItems) {
 }
 
 TEST(S3ExportTest, RefusesADamagedExportNamingTheFile) {
-  testing::TempDir root;
-  testing::ExportFiles ex = testing::WriteExport(root.path(), 2, 10);
+  test::TempDir root;
+  test::ExportFiles ex = test::WriteExport(root.path(), 2, 10);
   // A flipped byte in a data file: its MD5 no longer matches.
   {
     std::fstream f(ex.data_files[1],
@@ -55,8 +55,8 @@ TEST(S3ExportTest, RefusesADamagedExportNamingTheFile) {
   EXPECT_NE(s.message().find("md5Checksum"), std::string_view::npos);
 
   // The counts of the manifests disagree.
-  testing::TempDir root2;
-  ex = testing::WriteExport(root2.path(), 2, 10);
+  test::TempDir root2;
+  ex = test::WriteExport(root2.path(), 2, 10);
   std::string summary;
   {
     std::ifstream in(ex.dir + "/manifest-summary.json");
@@ -73,8 +73,8 @@ TEST(S3ExportTest, RefusesADamagedExportNamingTheFile) {
       << e.status().ToString();
 
   // A missing data file, and a folder that is not an export.
-  testing::TempDir root3;
-  ex = testing::WriteExport(root3.path(), 1, 5);
+  test::TempDir root3;
+  ex = test::WriteExport(root3.path(), 1, 5);
   std::filesystem::remove(ex.data_files[0]);
   e = OpenS3Export(ex.dir);
   ASSERT_TRUE(e.ok());
@@ -83,8 +83,8 @@ TEST(S3ExportTest, RefusesADamagedExportNamingTheFile) {
 }
 
 TEST(S3ExportTest, RefusesIonAndIncrementalExports) {
-  testing::TempDir root;
-  testing::ExportFiles ex = testing::WriteExport(root.path(), 1, 1);
+  test::TempDir root;
+  test::ExportFiles ex = test::WriteExport(root.path(), 1, 1);
   std::string summary;
   {
     std::ifstream in(ex.dir + "/manifest-summary.json");
@@ -104,8 +104,8 @@ TEST(S3ExportTest, RefusesIonAndIncrementalExports) {
 
 // A data file whose line count is not the manifest's itemCount.
 TEST(S3ExportTest, ItemCountMismatchIsDataLoss) {
-  testing::TempDir root;
-  testing::ExportFiles ex = testing::WriteExport(root.path(), 1, 5);
+  test::TempDir root;
+  test::ExportFiles ex = test::WriteExport(root.path(), 1, 5);
   std::string files;
   {
     std::ifstream in(ex.dir + "/manifest-files.json");

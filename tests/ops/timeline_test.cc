@@ -90,7 +90,7 @@ class TimelineTest : public ::testing::Test {
     return r.ok() ? *r : Reply{};
   }
 
-  testing::TempDir dir_;
+  test::TempDir dir_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<Router> router_;
 };
@@ -197,7 +197,7 @@ TEST_F(TimelineTest, ARunRecordsItsEventsAndTheReportDrawsThem) {
 // A process killed mid-line leaves a torn last line: it is skipped, the
 // rest reads; a damaged line in the middle is an error naming it.
 TEST(TimelineReadTest, TornLastLineIsSkippedDamageIsNamed) {
-  testing::TempDir dir;
+  test::TempDir dir;
   std::string path = dir.Join("timeline-r1.jsonl");
   std::ofstream(path)
       << R"({"t":1000000,"run":"r1","event":"open","table":"T","source":"T","destination":"T.v2","phase":"backfill","migrations":[],"pid":1})"

@@ -22,7 +22,7 @@
 namespace godwit {
 namespace {
 
-namespace raw = testing::raw_http;
+namespace raw = test::raw_http;
 using std::chrono::milliseconds;
 
 std::optional<raw::Response> Call(uint16_t port, std::string_view op,
@@ -50,10 +50,10 @@ TEST(ServeOnAFullDisk, WritesGet503ReadsGoOnAndWritesResume) {
   // Room for RocksDB's preallocated log (about 35 MB at serve's default
   // 32 MiB write buffer) besides the data, so that freeing the filler takes
   // the disk well over the watermark.
-  testing::Tmpfs fs(128);
+  test::Tmpfs fs(128);
   if (!fs.ok()) GTEST_SKIP() << fs.error();
-  testing::TempDir dir;
-  testing::ServeProcess serve(dir, "true", {"--min-free-space", "16M"},
+  test::TempDir dir;
+  test::ServeProcess serve(dir, "true", {"--min-free-space", "16M"},
                               fs.Join("store"));
   ASSERT_TRUE(serve.ok()) << serve.log();
   auto r = Call(serve.port(), "CreateTable", R"({"TableName":"Tab",
@@ -90,7 +90,7 @@ TEST(ServeOnAFullDisk, WritesGet503ReadsGoOnAndWritesResume) {
 }
 
 TEST(ServeOnAFullDisk, StartsReadOnlyAndSaysSo) {
-  testing::Tmpfs fs(64);
+  test::Tmpfs fs(64);
   if (!fs.ok()) GTEST_SKIP() << fs.error();
   {
     LocalStoreOptions o;
@@ -109,8 +109,8 @@ TEST(ServeOnAFullDisk, StartsReadOnlyAndSaysSo) {
     ASSERT_TRUE((*table)->Put(item).ok());
   }
   fs.Fill(0);
-  testing::TempDir dir;
-  testing::ServeProcess serve(dir, "true", {}, fs.Join("store"));
+  test::TempDir dir;
+  test::ServeProcess serve(dir, "true", {}, fs.Join("store"));
   ASSERT_TRUE(serve.ok()) << "it did not start on a full disk:\n"
                           << serve.log();
   EXPECT_NE(serve.log().find("READ-ONLY"), std::string::npos) << serve.log();

@@ -42,13 +42,13 @@
 namespace godwit {
 namespace {
 
-namespace raw = testing::raw_http;
+namespace raw = test::raw_http;
 using std::chrono::milliseconds;
-using testing::ServeProcess;
+using test::ServeProcess;
 
 constexpr char kListTables[] = "DynamoDB_20120810.ListTables";
 
-using testing::Healthy;
+using test::Healthy;
 
 constexpr uint64_t kMiB = uint64_t{1} << 20;
 
@@ -98,7 +98,7 @@ std::string CurlyBody(size_t size) {
 
 TEST(ServeUnderAttack, MemoryStaysUnderTheInflightBound) {
   const Attack a = Sized();
-  testing::TempDir dir;
+  test::TempDir dir;
   // At full size the defaults (so that an older build runs it too).
   std::vector<std::string> flags;
   if (a.inflight != 256 * kMiB) {
@@ -178,7 +178,7 @@ TEST(ServeUnderAttack, MemoryStaysUnderTheInflightBound) {
 // Connections that each hold a descriptor and are busy (a body announced and
 // not sent), and more waiting in the listen backlog: nothing can be shed.
 TEST(ServeUnderAttack, AcceptDoesNotSpinOnEmfileAndServesAgain) {
-  testing::TempDir dir;
+  test::TempDir dir;
   // The cap above the limit: the server runs into EMFILE itself.
   ServeProcess serve(dir, "ulimit -n 64", {"--max-connections", "1000"});
   ASSERT_TRUE(serve.ok()) << serve.log();
@@ -215,7 +215,7 @@ TEST(ServeUnderAttack, AcceptDoesNotSpinOnEmfileAndServesAgain) {
 // Idle keep-alive connections up to the limit and beyond: they are shed, the
 // oldest first, and a new client is served.
 TEST(ServeUnderAttack, IdleConnectionsAreShedForNewClients) {
-  testing::TempDir dir;
+  test::TempDir dir;
   ServeProcess serve(dir, "ulimit -n 64", {});
   ASSERT_TRUE(serve.ok()) << serve.log();
   WarmUp(serve.port());

@@ -24,7 +24,7 @@
 namespace godwit::server {
 namespace {
 
-namespace raw = testing::raw_http;
+namespace raw = test::raw_http;
 using std::chrono::milliseconds;
 
 constexpr char kListTables[] = "DynamoDB_20120810.ListTables";
@@ -63,7 +63,7 @@ class HardeningTest : public ::testing::Test {
     for (int fd : fds_) ::close(fd);
   }
 
-  testing::TempDir dir_;
+  test::TempDir dir_;
   std::unique_ptr<Store> store_, physical_;
   std::unique_ptr<Server> server_;
   std::vector<int> fds_;

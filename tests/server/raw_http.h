@@ -20,7 +20,7 @@
 #include <utility>
 #include <vector>
 
-namespace godwit::testing::raw_http {
+namespace godwit::test::raw_http {
 
 // A connected socket to 127.0.0.1:port, or -1.
 inline int Connect(uint16_t port) {
@@ -152,6 +152,6 @@ inline std::optional<Response> Exchange(
   return std::nullopt;
 }
 
-}  // namespace godwit::testing::raw_http
+}  // namespace godwit::test::raw_http
 
 #endif  // GODWIT_TESTS_SERVER_RAW_HTTP_H_

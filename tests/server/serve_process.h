@@ -21,7 +21,7 @@
 #include "testutil/process.h"
 #include "testutil/temp_dir.h"
 
-namespace godwit::testing {
+namespace godwit::test {
 
 // A `godwit serve` child on its own store and a free port.
 class ServeProcess {
@@ -136,6 +136,6 @@ inline bool Healthy(uint16_t port, std::chrono::milliseconds timeout) {
   return r && r->status == 200;
 }
 
-}  // namespace godwit::testing
+}  // namespace godwit::test
 
 #endif  // GODWIT_TESTS_SERVER_SERVE_PROCESS_H_

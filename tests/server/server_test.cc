@@ -26,7 +26,7 @@
 namespace godwit::server {
 namespace {
 
-using ::godwit::testing::TempDir;
+using ::godwit::test::TempDir;
 
 constexpr char kJson[] = "application/x-amz-json-1.0";
 

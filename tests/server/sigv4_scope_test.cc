@@ -203,7 +203,7 @@ TEST(SigV4Scope, AwsTestVectorStillVerifies) {
 }
 
 TEST(AuthFile, SessionTokenColumnAndDuplicateKeys) {
-  testing::TempDir dir;
+  test::TempDir dir;
   std::string path = dir.Join("auth");
   std::ofstream(path) << "# keys\n"
                          "AKIDONE secret1\n"

@@ -120,7 +120,7 @@ Key KeyOf(int k) {
   return key;
 }
 
-LocalStoreOptions OnTmpfs(const testing::Tmpfs& fs, uint64_t min_free) {
+LocalStoreOptions OnTmpfs(const test::Tmpfs& fs, uint64_t min_free) {
   LocalStoreOptions o;
   o.path = fs.Join("store");
   o.sync = false;
@@ -151,7 +151,7 @@ bool Eventually(Fn fn, std::chrono::seconds timeout) {
 }
 
 TEST(DiskFull, BelowTheWatermarkWritesAreRefusedReadsWorkAndWritesResume) {
-  testing::Tmpfs fs(64);
+  test::Tmpfs fs(64);
   if (!fs.ok()) GTEST_SKIP() << fs.error();
   auto store = LocalStore::Open(OnTmpfs(fs, 16 << 20));
   ASSERT_TRUE(store.ok()) << store.status().ToString();
@@ -209,7 +209,7 @@ TEST(DiskFull, BelowTheWatermarkWritesAreRefusedReadsWorkAndWritesResume) {
 }
 
 TEST(DiskFull, EnospcPastTheWatermarkIsUnavailableAndWritesResume) {
-  testing::Tmpfs fs(64);
+  test::Tmpfs fs(64);
   if (!fs.ok()) GTEST_SKIP() << fs.error();
   // No watermark: RocksDB itself meets ENOSPC (this aborted the process).
   auto store = LocalStore::Open(OnTmpfs(fs, 0));
@@ -257,7 +257,7 @@ TEST(DiskFull, EnospcPastTheWatermarkIsUnavailableAndWritesResume) {
 }
 
 TEST(DiskFull, StoreOnAFullDiskOpensReadOnly) {
-  testing::Tmpfs fs(64);
+  test::Tmpfs fs(64);
   if (!fs.ok()) GTEST_SKIP() << fs.error();
   LocalStoreOptions o = OnTmpfs(fs, 8 << 20);
   {

@@ -19,7 +19,7 @@
 
 #include "godwit/migrate.h"
 
-namespace godwit::testing {
+namespace godwit::test {
 
 inline KeySchema FanOutDestinationSchema() {
   return KeySchema{{"pk", AttrType::kS}, KeyAttribute{"sk", AttrType::kS}};
@@ -123,6 +123,6 @@ class FakeFanOutMapperFactory : public MapperFactory {
   }
 };
 
-}  // namespace godwit::testing
+}  // namespace godwit::test
 
 #endif  // GODWIT_TESTUTIL_FAKE_FANOUT_MAPPER_H_

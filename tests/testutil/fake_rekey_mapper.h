@@ -18,7 +18,7 @@
 
 #include "godwit/migrate.h"
 
-namespace godwit::testing {
+namespace godwit::test {
 
 struct FakeReKeyOptions {
   bool collide = false;
@@ -136,6 +136,6 @@ inline KeySchema ReKeyDestinationSchema() {
   return KeySchema{{"pk", AttrType::kS}, KeyAttribute{"sk", AttrType::kS}};
 }
 
-}  // namespace godwit::testing
+}  // namespace godwit::test
 
 #endif  // GODWIT_TESTUTIL_FAKE_REKEY_MAPPER_H_

@@ -11,7 +11,7 @@
 #include <cstring>
 #include <vector>
 
-namespace godwit::testing {
+namespace godwit::test {
 
 Tmpfs::Tmpfs(int megabytes) : path_(dir_.Join("tmpfs")) {
   if (::mkdir(path_.c_str(), 0755) != 0) {
@@ -69,4 +69,4 @@ void Tmpfs::Unfill() {
   ::unlink(Join("filler").c_str());
 }
 
-}  // namespace godwit::testing
+}  // namespace godwit::test

@@ -9,7 +9,7 @@
 
 #include "testutil/temp_dir.h"
 
-namespace godwit::testing {
+namespace godwit::test {
 
 class Tmpfs {
  public:
@@ -41,6 +41,6 @@ class Tmpfs {
   uint64_t filled_ = 0;
 };
 
-}  // namespace godwit::testing
+}  // namespace godwit::test
 
 #endif  // GODWIT_TESTUTIL_TMPFS_H_
