@@ -81,6 +81,19 @@ struct RemoteStoreOptions {
   double rate_increase = 0.5;
   double max_rate = 20000;
   double min_rate = 2;
+  // Streams (docs/remote.md, "Streams"). A shard counts as read to its head
+  // only after this many consecutive empty GetRecords pages, all requested
+  // after the moment in question (DynamoDB may return an empty page although
+  // records follow; godwit assumes fewer than this many in a row).
+  int stream_empty_pages_at_head = 3;
+  // How long after a write is acknowledged its record may still be missing
+  // from GetRecords (DynamoDB: "near-real time", under a second in practice).
+  // Drains and the fence wait for a head read that started this much after
+  // the moment they need.
+  int stream_record_delay_ms = 1000;
+  // After an empty page, a shard is asked again no sooner than this (4 per
+  // second; DynamoDB allows 5 GetRecords per shard per second).
+  int stream_idle_poll_ms = 250;
 };
 
 // What the resolver reads besides explicit values. Empty functions/strings

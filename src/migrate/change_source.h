@@ -3,10 +3,19 @@
 // captured from P0 on); reverse sync reads the destination's own stream
 // after the cutover. One interface, so that both share one loop, and the
 // loop never sees a stream position: a source keeps its position in the
-// run's progress and compares records with StreamMarks itself.
+// run's progress (a journal offset; a StreamCursor) and compares records
+// with StreamMarks itself.
+//
+// Caught up, without a tail reader: "caught up after T" = the source's
+// reader (the capturer's, or reverse sync's own) had every shard at its
+// head in a Read that started after T + d (d: the stream's record delay),
+// and everything that reader returned up to then is applied. HeadAfter(T)
+// waits for the first, Reached() for the second.
 #ifndef GODWIT_MIGRATE_CHANGE_SOURCE_H_
 #define GODWIT_MIGRATE_CHANGE_SOURCE_H_
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -15,27 +24,51 @@
 #include <vector>
 
 #include "godwit/store.h"
+#include "godwit/stream.h"
 #include "migrate/journal.h"
 #include "migrate/run.h"
+#include "util/mutex.h"
 
 namespace godwit::migrate {
 
 class Capturer;
 
-// A point in a table's change stream: "every change up to here". Today a
-// stream is one sequence (the local store's, and godwit's view of a
-// remote one); with per-shard positions (DESIGN.md, "DynamoDB streams, as
-// they really are") it becomes a position per shard, and only the sources,
-// the capturer and this type change. Opaque to the sync loop and the
-// verifier.
+// A point the sync loop is asked to reach or hold at. Opaque to the sync
+// loop and the verifier; only the sources read it.
+//   - A drain target (HeadAfter): `progress` is the journal offset (replay)
+//     or the count of stream records read (reverse sync) that must be
+//     applied: everything before it was read to the upstream's head after
+//     the moment asked for.
+//   - A snapshot's sequence (OfSnapshot): verify's hold on a store with
+//     snapshots, which has one shard (the local store): every change with a
+//     sequence up to it, exactly.
+//   - Frozen: nothing more.
 struct StreamMark {
   uint64_t sequence = 0;
-  // The mark of a snapshot of the table.
-  static StreamMark OfSnapshot(const Snapshot& s) { return {s.sequence()}; }
+  uint64_t progress = 0;
+  bool by_sequence = false;
+  bool frozen = false;
+  static StreamMark OfSnapshot(const Snapshot& s) {
+    return {s.sequence(), 0, true, false};
+  }
+  static StreamMark Frozen() { return {0, 0, false, true}; }
+  // Whether a record read is past the hold (it waits).
+  bool Holds(const ChangeRecord& r) const {
+    return frozen || (by_sequence && r.sequence > sequence);
+  }
 };
 
-// The newest change of `table` now. Errors: those of Describe.
-Result<StreamMark> LatestMark(Table* table);
+// A head mark of a reader: every upstream change acknowledged before `at`
+// minus the reader's record delay was read before `progress` (see
+// StreamMark).
+struct HeadMark {
+  std::chrono::steady_clock::time_point at{};
+  uint64_t progress = 0;
+};
+
+// See ChangeSource::HeadAfter.
+inline constexpr std::chrono::seconds kLiveHeadWait{5};
+inline constexpr std::chrono::seconds kLiveReadSlack{2};
 
 class ChangeSource {
  public:
@@ -56,15 +89,23 @@ class ChangeSource {
   virtual void Applied(const std::vector<ChangeRecord>& batch) = 0;
 
   // The rest: any thread.
-  // Everything applied so far.
-  virtual StreamMark AppliedMark() const = 0;
-  // The newest change of the upstream table now.
-  virtual Result<StreamMark> UpstreamLatest() = 0;
+  // Blocks until the upstream was read to its head after `after` plus the
+  // stream's record delay (docs/engine.md, "Caught up"), and returns the
+  // drain target of that head. With `live`, gives up waiting for a head
+  // after kLiveHeadWait and takes the first read that started after
+  // `after` + the record delay + kLiveReadSlack instead: a stream written
+  // without pause may show no head (a remote shard needs K empty pages in
+  // a row), and live verify and WaitCaughtUp must end; the flips' drains
+  // (writes held) never use it. Errors: the run's error; Cancelled.
+  virtual Result<StreamMark> HeadAfter(
+      std::chrono::steady_clock::time_point after, bool live) = 0;
   // Whether every change up to `mark` is applied, given the run's progress.
   virtual bool Reached(const RunState& s, const StreamMark& mark) const = 0;
-  // About how many changes up to `latest` are not applied yet (the lag).
-  virtual uint64_t Behind(const RunState& s,
-                          const StreamMark& latest) const = 0;
+  // How many records read from the upstream are not applied yet (the lag).
+  virtual uint64_t Behind(const RunState& s) const = 0;
+  // The sequence of the last record applied (uint64; exact on one shard),
+  // for reports.
+  virtual uint64_t AppliedSequence(const RunState& s) const = 0;
 };
 
 // Replay: the journal, from the run's replay offset, up to what the
@@ -80,11 +121,16 @@ class JournalSource : public ChangeSource {
   Status Read(size_t max, const std::optional<StreamMark>& hold,
               std::vector<ChangeRecord>* out) override;
   void Applied(const std::vector<ChangeRecord>& batch) override;
-  StreamMark AppliedMark() const override;
-  Result<StreamMark> UpstreamLatest() override;
-  // Backfill is done, and capture and replay both passed the mark.
+  // The capturer's head mark; its target is a journal offset.
+  Result<StreamMark> HeadAfter(std::chrono::steady_clock::time_point after,
+                               bool live) override;
+  // Backfill is done, and replay applied the journal up to the mark.
   bool Reached(const RunState& s, const StreamMark& mark) const override;
-  uint64_t Behind(const RunState& s, const StreamMark& latest) const override;
+  // Records in the journal not applied yet.
+  uint64_t Behind(const RunState& s) const override;
+  uint64_t AppliedSequence(const RunState& s) const override {
+    return s.replayed_seq;
+  }
 
  private:
   Run* const run_;
@@ -103,25 +149,43 @@ class JournalSource : public ChangeSource {
 class TableStreamSource : public ChangeSource {
  public:
   TableStreamSource(Run* run, std::shared_ptr<Table> table);
-  // Opens the stream after `after` (and drops what was read before).
+  // Opens the stream at `start` (and drops what was read before), or takes
+  // `reader` (opened by the cutover under its hold). The run's
+  // reverse_cursor takes the reader's cursor.
   // REQUIRES: the loop is stopped or between steps.
-  Status Open(const StreamMark& after);
+  Status Open(const StreamStart& start);
+  void OpenWith(std::unique_ptr<ShardedStreamReader> reader);
 
   std::string_view name() const override { return "reverse-sync"; }
   Status Read(size_t max, const std::optional<StreamMark>& hold,
               std::vector<ChangeRecord>* out) override;
+  // Moves reverse_cursor to the reader's cursor once everything read is
+  // applied.
   void Applied(const std::vector<ChangeRecord>& batch) override;
-  StreamMark AppliedMark() const override;
-  Result<StreamMark> UpstreamLatest() override;
+  // This source's own reader's head mark; its target is a count of records
+  // read.
+  Result<StreamMark> HeadAfter(std::chrono::steady_clock::time_point after,
+                               bool live) override;
   bool Reached(const RunState& s, const StreamMark& mark) const override;
-  uint64_t Behind(const RunState& s, const StreamMark& latest) const override;
+  uint64_t Behind(const RunState& s) const override;
+  uint64_t AppliedSequence(const RunState& s) const override {
+    return s.reverse_seq;
+  }
 
  private:
+  std::optional<HeadMark> head() const EXCLUDES(mark_mu_);
+
   Run* const run_;
   const std::shared_ptr<Table> table_;
   // Only the loop's thread, or with the loop stopped:
-  std::unique_ptr<StreamReader> reader_;
+  std::unique_ptr<ShardedStreamReader> reader_;
   std::deque<ChangeRecord> stash_;  // read, not yet returned (past the hold)
+  // Records read from reader_ and applied; its head mark (any thread).
+  std::atomic<uint64_t> read_{0}, applied_{0};
+  std::atomic<int64_t> delay_ms_{0};
+  mutable Mutex mark_mu_;
+  std::optional<HeadMark> head_ GUARDED_BY(mark_mu_);
+  std::optional<HeadMark> read_mark_ GUARDED_BY(mark_mu_);  // any Read
 };
 
 }  // namespace godwit::migrate

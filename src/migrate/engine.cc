@@ -153,7 +153,9 @@ Status MigrationImpl::Init() {
                            ": " + ec.message());
   }
   bool resumed = false;
-  ASSIGN_OR_RETURN(RunState state, PlanRun(store_, &plan_, opts_, &resumed));
+  std::unique_ptr<ShardedStreamReader> p0_reader;
+  ASSIGN_OR_RETURN(RunState state,
+                   PlanRun(store_, &plan_, opts_, &resumed, &p0_reader));
   if (state.phase == RunPhase::kFinished) {
     return Status::FailedPrecondition("the run of " + plan_.logical_table +
                                       " is finished");
@@ -209,7 +211,7 @@ Status MigrationImpl::Init() {
   // Which loops run is decided by the phase.
   RunPhase ph = run->phase();
   bool forward = ph != RunPhase::kCutOver;
-  RETURN_IF_ERROR(capture_->Open(forward));
+  RETURN_IF_ERROR(capture_->Open(forward, std::move(p0_reader)));
   RETURN_IF_ERROR(journal_->Open());
   if (forward) {
     if (ph == RunPhase::kBackfill &&
@@ -221,7 +223,7 @@ Status MigrationImpl::Init() {
     replay_->SetEnabled(ph != RunPhase::kBackfill);
   } else {
     RETURN_IF_ERROR(
-        reverse_source_->Open(StreamMark{run->state().reverse_seq}));
+        reverse_source_->Open(StreamStart::From(run->state().reverse_cursor)));
     reverse_->SetEnabled(true);
   }
   RETURN_IF_ERROR(run->Save());
@@ -342,14 +344,16 @@ MigrationProgress MigrationImpl::progress() const {
   p.elapsed_seconds =
       std::chrono::duration<double>(Clock::now() - started_).count();
   bool cut_over = p.phase == RunPhase::kCutOver;
-  Table* side = cut_over ? tables_.destination.get() : tables_.source.get();
-  Result<TableDescription> d = side->Describe();
-  if (d.ok()) {
-    const ChangeSource* src =
-        cut_over ? static_cast<ChangeSource*>(reverse_source_.get())
-                 : journal_.get();
-    p.replay_lag = src->Behind(s, StreamMark{d->latest_sequence});
-    if (!cut_over) p.estimated_total = d->item_count;
+  // The lag: records read from the upstream's stream (into the journal, or
+  // by reverse sync) and not applied yet. There is no "newest sequence" of
+  // a stream of many shards to count from.
+  const ChangeSource* src =
+      cut_over ? static_cast<ChangeSource*>(reverse_source_.get())
+               : journal_.get();
+  p.replay_lag = src->Behind(s);
+  if (!cut_over) {
+    Result<TableDescription> d = tables_.source->Describe();
+    if (d.ok()) p.estimated_total = d->item_count;
   }
   return p;
 }

@@ -140,29 +140,45 @@ Result<FlipReport> Flips::Cutover(const FlipOptions& opts) {
                    p_.router->HoldWrites(id.logical));
   CrashPoint("cutover.held");
   uint64_t replayed_before = run->state().replayed;
-  // With writes held the source cannot change: drain to its last change.
-  ASSIGN_OR_RETURN(StreamMark target, p_.replay->CatchUp());
+  // With writes held the source cannot change: drain until the capture
+  // reader found every source shard at its head after now (plus the
+  // stream's record delay) and replay applied the journal up to there.
+  RETURN_IF_ERROR(p_.replay->Drain().status());
   p_.capture->SetEnabled(false);
   p_.replay->SetEnabled(false);
-  ASSIGN_OR_RETURN(StreamMark reverse_start, LatestMark(p_.destination.get()));
-  RETURN_IF_ERROR(
-      PinStream(p_.destination.get(), id.consumer, reverse_start.sequence));
+  // Where forward capture stopped: journal_offset and capture_cursor made
+  // a consistent pair by the last sync.
+  RETURN_IF_ERROR(p_.capture->SyncNow());
+  // Reverse sync reads the destination's stream from now on: a reader at
+  // its head now, under the hold (replay's own writes before it are not
+  // sent back). The local store's number pins its records.
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<ShardedStreamReader> reverse_reader,
+      OpenShardedStream(p_.destination.get(), StreamStart::Latest()));
+  ASSIGN_OR_RETURN(uint64_t reverse_start,
+                   LatestSequence(p_.destination.get()));
+  RETURN_IF_ERROR(PinStream(p_.destination.get(), id.consumer, reverse_start));
   ASSIGN_OR_RETURN(uint64_t epoch, PointerEpoch());
   // The commit point: only the run's owner may flip (the fence and the
   // hold are undone if it is not).
   RETURN_IF_ERROR(run->CheckCommit());
   RETURN_IF_ERROR(run->MoveTo(RunPhase::kCutOver));
+  StreamCursor reverse_cursor = reverse_reader->cursor();
   run->Update([&](RunState& s) {
-    s.forward_stop_seq = target.sequence;
-    s.reverse_seq = reverse_start.sequence;
+    s.forward_stop_seq = s.captured_seq;
+    s.forward_stop_cursor = s.capture_cursor;
+    s.reverse_seq = reverse_start;
+    s.reverse_cursor = reverse_cursor;
     report.drained_records = s.replayed - replayed_before;
   });
   // Save the state before the flip: the pointer is the commit point, and a
   // resumed run trusts the pointer over the state.
   RETURN_IF_ERROR(run->Save());
   CrashPoint("cutover.saved");
-  RETURN_IF_ERROR(p_.reverse->BetweenSteps(
-      [&] { return p_.reverse_source->Open(reverse_start); }));
+  RETURN_IF_ERROR(p_.reverse->BetweenSteps([&] {
+    p_.reverse_source->OpenWith(std::move(reverse_reader));
+    return Status::OK();
+  }));
   p_.reverse->SetEnabled(true);
   control::Pointer np{id.destination, epoch + 1, "active", id.run_id};
   RETURN_IF_ERROR(p_.router->Flip(id.logical, np, hold.get()));
@@ -190,20 +206,30 @@ Result<FlipReport> Flips::Rollback(const FlipOptions& opts) {
   ASSIGN_OR_RETURN(std::unique_ptr<WriteHold> hold,
                    p_.router->HoldWrites(id.logical));
   CrashPoint("rollback.held");
-  RETURN_IF_ERROR(p_.reverse->CatchUp().status());
+  RETURN_IF_ERROR(p_.reverse->Drain().status());
   p_.reverse->SetEnabled(false);
-  // Forward capture resumes after everything reverse sync wrote into the
-  // source (those changes must not flow forward again).
-  ASSIGN_OR_RETURN(StreamMark restart, LatestMark(p_.source.get()));
+  // Forward capture restarts where it stopped at the cutover: it re-reads
+  // the source's records since then, which are reverse sync's own writes,
+  // and replay converges on them (docs/engine.md, "Rollback"). If that
+  // position was trimmed, from the source's head now, under the hold,
+  // reverse sync drained.
   ASSIGN_OR_RETURN(uint64_t epoch, PointerEpoch());
   RETURN_IF_ERROR(run->CheckCommit());
-  RETURN_IF_ERROR(PinStream(p_.source.get(), id.consumer, restart.sequence));
-  RETURN_IF_ERROR(p_.capture->ReopenAfter(restart));
+  RunState now = run->state();
+  RETURN_IF_ERROR(
+      PinStream(p_.source.get(), id.consumer, now.forward_stop_seq));
+  Status reopened =
+      p_.capture->Reopen(StreamStart::From(now.forward_stop_cursor));
+  if (reopened.code() == StatusCode::kDataLoss) {
+    std::fprintf(stderr,
+                 "godwit: the source stream of %s no longer holds where "
+                 "capture stopped at the cutover (%s); capture restarts at "
+                 "its head now, with writes held\n",
+                 id.logical.c_str(), reopened.ToString().c_str());
+    reopened = p_.capture->Reopen(StreamStart::Latest());
+  }
+  RETURN_IF_ERROR(reopened);
   RETURN_IF_ERROR(run->MoveTo(RunPhase::kRolledBack));
-  run->Update([&](RunState& s) {
-    s.captured_seq = restart.sequence;
-    s.replayed_seq = restart.sequence;
-  });
   RETURN_IF_ERROR(run->Save());
   CrashPoint("rollback.saved");
   control::Pointer np{id.source, epoch + 1, "active", id.run_id};

@@ -1,19 +1,32 @@
 // The run journal.
 //
-// File format (all integers little-endian):
+// File format (all integers little-endian), version 2:
 //
 //   journal  := header record*
-//   header   := "GWJ1" reserved:fixed32(=0)                       8 bytes
+//   header   := magic reserved:fixed32(=0)                        8 bytes
+//   magic    := "GWJ2"  (version 1: "GWJ1")
 //   record   := length:fixed32 crc:fixed32 payload[length]
 //               crc = CRC-32 (zlib) of payload
 //   payload  := sequence:varint64 time:zigzag-varint64 type:byte
 //               keys:blob old:opt-blob new:opt-blob
+//               shard:string seqno:string                 (version 2 only)
 //   type     := 1 INSERT | 2 MODIFY | 3 REMOVE
 //   blob     := len:varint64 bytes[len]        bytes = EncodeItem(...) (the
 //                                              binary item codec)
 //   opt-blob := 0x00 | 0x01 blob
+//   string   := len:varint64 bytes[len]
+//   shard    the id of the stream shard the record was read from
+//   seqno    its SequenceNumber as the stream gives it (1..40 digits);
+//            `sequence` is the store's uint64 of it (exact on the local
+//            store, informational on a remote one)
 //
-// Records are appended in source-stream sequence order. A record is durable
+// Version 1 journals (one shard, uint64 sequences) are still read: their
+// records get shard "shard-0" (kSingleShardId) and seqno = sequence. A
+// writer appending to an existing journal keeps its version.
+//
+// Records are appended in the order the capture reader returned them: each
+// shard's in order, a parent's before its children's, shards interleaved
+// (docs/formats/journal.md). A record is durable
 // once Sync() returned after it; the run's checkpoint stores the durable
 // offset, and on reopen everything past it is truncated (a torn tail from a
 // crash is never read). Readers stop at the writer's synced offset.
@@ -32,7 +45,8 @@
 namespace godwit::migrate {
 namespace {
 
-constexpr char kMagic[4] = {'G', 'W', 'J', '1'};
+constexpr char kMagic1[4] = {'G', 'W', 'J', '1'};
+constexpr char kMagic2[4] = {'G', 'W', 'J', '2'};
 constexpr uint32_t kMaxRecordSize = 64u << 20;
 
 void PutFixed32(std::string* out, uint32_t v) {
@@ -98,9 +112,30 @@ Status Errno(const std::string& what) {
   return Status::IOError(what + ": " + std::strerror(errno));
 }
 
+void PutString(std::string* out, std::string_view s) {
+  PutVarint(out, s.size());
+  out->append(s);
+}
+
+bool GetString(std::string_view* in, std::string* s) {
+  uint64_t len;
+  if (!GetVarint(in, &len) || len > in->size()) return false;
+  s->assign(in->substr(0, len));
+  in->remove_prefix(len);
+  return true;
+}
+
+// The version of a journal header, 0 if it is not one.
+int HeaderVersion(const char* header) {
+  if (std::memcmp(header, kMagic2, 4) == 0) return 2;
+  if (std::memcmp(header, kMagic1, 4) == 0) return 1;
+  return 0;
+}
+
 }  // namespace
 
-void EncodeChangeRecord(const ChangeRecord& rec, std::string* out) {
+void EncodeChangeRecord(const ChangeRecord& rec, const RecordOrigin* origin,
+                        std::string* out, int version) {
   PutVarint(out, rec.sequence);
   uint64_t t = static_cast<uint64_t>(rec.time_micros);
   PutVarint(out, (t << 1) ^ static_cast<uint64_t>(rec.time_micros >> 63));
@@ -114,9 +149,17 @@ void EncodeChangeRecord(const ChangeRecord& rec, std::string* out) {
       out->push_back(0);
     }
   }
+  if (version >= 2) {
+    PutString(out, origin != nullptr ? origin->shard_id : std::string());
+    PutString(out, origin != nullptr ? origin->sequence_number.text()
+                                     : std::string());
+  }
 }
 
-Result<ChangeRecord> DecodeChangeRecord(std::string_view in) {
+Result<ChangeRecord> DecodeChangeRecord(std::string_view in, int version,
+                                        RecordOrigin* origin) {
+  RecordOrigin scratch;
+  if (origin == nullptr) origin = &scratch;
   ChangeRecord rec;
   uint64_t t;
   if (!GetVarint(&in, &rec.sequence) || !GetVarint(&in, &t) || in.empty()) {
@@ -141,12 +184,34 @@ Result<ChangeRecord> DecodeChangeRecord(std::string_view in) {
       return Status::DataLoss("journal record: bad image flag");
     }
   }
+  if (version >= 2) {
+    std::string seq;
+    if (!GetString(&in, &origin->shard_id) || !GetString(&in, &seq)) {
+      return Status::DataLoss("journal record: truncated shard or sequence");
+    }
+    if (!seq.empty()) {
+      Result<SequenceNumber> n = SequenceNumber::Parse(seq);
+      if (!n.ok()) {
+        return Status::DataLoss("journal record: bad sequence number \"" + seq +
+                                "\"");
+      }
+      origin->sequence_number = *n;
+    }
+  } else {
+    origin->shard_id = kSingleShardId;
+    if (rec.sequence > 0) {
+      origin->sequence_number = SequenceNumber::FromU64(rec.sequence);
+    }
+  }
   if (!in.empty()) return Status::DataLoss("journal record: trailing bytes");
   return rec;
 }
 
-JournalWriter::JournalWriter(std::FILE* f, uint64_t offset)
-    : file_(f), write_offset_(offset), synced_offset_(offset) {}
+JournalWriter::JournalWriter(std::FILE* f, uint64_t offset, int version)
+    : file_(f),
+      version_(version),
+      write_offset_(offset),
+      synced_offset_(offset) {}
 
 JournalWriter::~JournalWriter() {
   if (file_ != nullptr) std::fclose(file_);
@@ -161,13 +226,14 @@ Result<std::unique_ptr<JournalWriter>> JournalWriter::Open(
   if (std::fseek(f, 0, SEEK_END) != 0) return Errno("seek journal " + path);
   long size = std::ftell(f);
   if (size < 0) return Errno("size of journal " + path);
+  int version = 2;
   if (size == 0) {
     if (durable_offset > kJournalHeaderSize) {
       return Status::DataLoss(
           "journal " + path + " is empty but the " + "checkpoint says " +
           std::to_string(durable_offset) + " bytes were durable");
     }
-    std::string header(kMagic, 4);
+    std::string header(kMagic2, 4);
     PutFixed32(&header, 0);
     if (std::fwrite(header.data(), 1, header.size(), f) != header.size() ||
         std::fflush(f) != 0 || fsync(fileno(f)) != 0) {
@@ -178,9 +244,10 @@ Result<std::unique_ptr<JournalWriter>> JournalWriter::Open(
     char header[kJournalHeaderSize];
     if (std::fseek(f, 0, SEEK_SET) != 0 ||
         std::fread(header, 1, sizeof(header), f) != sizeof(header) ||
-        std::memcmp(header, kMagic, 4) != 0) {
+        HeaderVersion(header) == 0) {
       return Status::DataLoss("journal " + path + ": bad header");
     }
+    version = HeaderVersion(header);
   }
   if (durable_offset < kJournalHeaderSize) durable_offset = kJournalHeaderSize;
   if (static_cast<uint64_t>(size) < durable_offset) {
@@ -198,13 +265,15 @@ Result<std::unique_ptr<JournalWriter>> JournalWriter::Open(
     return Errno("seek journal " + path);
   }
   guard.release();
-  return std::unique_ptr<JournalWriter>(new JournalWriter(f, durable_offset));
+  return std::unique_ptr<JournalWriter>(
+      new JournalWriter(f, durable_offset, version));
 }
 
-Status JournalWriter::Append(const ChangeRecord& rec) {
+Status JournalWriter::Append(const ChangeRecord& rec,
+                             const RecordOrigin* origin) {
   buf_.clear();
   buf_.resize(8);
-  EncodeChangeRecord(rec, &buf_);
+  EncodeChangeRecord(rec, origin, &buf_, version_);
   uint32_t len = static_cast<uint32_t>(buf_.size() - 8);
   std::string_view payload(buf_.data() + 8, len);
   std::string head;
@@ -226,8 +295,8 @@ Status JournalWriter::Sync() {
   return Status::OK();
 }
 
-JournalReader::JournalReader(std::FILE* f, uint64_t offset)
-    : file_(f), offset_(offset) {}
+JournalReader::JournalReader(std::FILE* f, uint64_t offset, int version)
+    : file_(f), offset_(offset), version_(version) {}
 
 JournalReader::~JournalReader() {
   if (file_ != nullptr) std::fclose(file_);
@@ -237,12 +306,21 @@ Result<std::unique_ptr<JournalReader>> JournalReader::Open(
     const std::string& path, uint64_t offset) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) return Errno("open journal " + path);
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> guard(f, std::fclose);
+  char header[kJournalHeaderSize];
+  int version = 0;
+  if (std::fread(header, 1, sizeof(header), f) == sizeof(header)) {
+    version = HeaderVersion(header);
+  }
+  if (version == 0) return Status::DataLoss("journal " + path + ": bad header");
   if (offset < kJournalHeaderSize) offset = kJournalHeaderSize;
-  return std::unique_ptr<JournalReader>(new JournalReader(f, offset));
+  guard.release();
+  return std::unique_ptr<JournalReader>(new JournalReader(f, offset, version));
 }
 
 Status JournalReader::Read(uint64_t limit_offset, size_t max,
-                           std::vector<ChangeRecord>* out) {
+                           std::vector<ChangeRecord>* out,
+                           std::vector<RecordOrigin>* origins) {
   size_t n = 0;
   while (n < max && offset_ + 8 <= limit_offset) {
     char head[8];
@@ -276,11 +354,13 @@ Status JournalReader::Read(uint64_t limit_offset, size_t max,
       return Status::DataLoss("journal: checksum mismatch at offset " +
                               std::to_string(offset_));
     }
-    Result<ChangeRecord> rec = DecodeChangeRecord(buf_);
+    RecordOrigin origin;
+    Result<ChangeRecord> rec = DecodeChangeRecord(buf_, version_, &origin);
     if (!rec.ok()) {
       return rec.status().WithContext("at offset " + std::to_string(offset_));
     }
     out->push_back(std::move(rec).value());
+    if (origins != nullptr) origins->push_back(std::move(origin));
     offset_ += 8 + len;
     ++n;
   }

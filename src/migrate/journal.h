@@ -18,12 +18,19 @@
 
 #include "godwit/status.h"
 #include "godwit/store.h"
+#include "godwit/stream.h"
 
 namespace godwit::migrate {
 
-// Encodes one change record as a journal payload (exposed for tests).
-void EncodeChangeRecord(const ChangeRecord& rec, std::string* out);
-Result<ChangeRecord> DecodeChangeRecord(std::string_view payload);
+// Encodes one change record as a journal payload of `version` (1: no shard
+// and sequence text; 2: the current one). Exposed for tests.
+// `origin` (version 2): the record's shard and number (null: none).
+void EncodeChangeRecord(const ChangeRecord& rec, const RecordOrigin* origin,
+                        std::string* out, int version = 2);
+// Fills *origin if not null (version 1: kSingleShardId and the sequence).
+Result<ChangeRecord> DecodeChangeRecord(std::string_view payload,
+                                        int version = 2,
+                                        RecordOrigin* origin = nullptr);
 
 class JournalWriter {
  public:
@@ -38,7 +45,9 @@ class JournalWriter {
   JournalWriter(const JournalWriter&) = delete;
   JournalWriter& operator=(const JournalWriter&) = delete;
 
-  Status Append(const ChangeRecord& rec);
+  // `origin`: where the stream gave the record (null: unknown, written
+  // empty).
+  Status Append(const ChangeRecord& rec, const RecordOrigin* origin = nullptr);
   // Flushes and fsyncs, then publishes the new end offset to readers.
   Status Sync();
   // The offset up to which records are durable (after the last Sync()).
@@ -47,8 +56,9 @@ class JournalWriter {
   }
 
  private:
-  JournalWriter(std::FILE* f, uint64_t offset);
+  JournalWriter(std::FILE* f, uint64_t offset, int version);
   std::FILE* file_;
+  const int version_;      // of the file's header: appends keep it
   uint64_t write_offset_;  // only the writer thread
   std::string buf_;        // only the writer thread
   std::atomic<uint64_t> synced_offset_;
@@ -68,15 +78,16 @@ class JournalReader {
   // writer's synced offset). Appends nothing at the limit.
   // Errors: DataLoss on a corrupt record (CRC mismatch, bad length) with its
   // offset.
-  Status Read(uint64_t limit_offset, size_t max,
-              std::vector<ChangeRecord>* out);
+  Status Read(uint64_t limit_offset, size_t max, std::vector<ChangeRecord>* out,
+              std::vector<RecordOrigin>* origins = nullptr);
   // Offset just past the last record returned.
   uint64_t offset() const { return offset_; }
 
  private:
-  JournalReader(std::FILE* f, uint64_t offset);
+  JournalReader(std::FILE* f, uint64_t offset, int version);
   std::FILE* file_;
   uint64_t offset_;
+  const int version_;
   uint64_t file_pos_ = UINT64_MAX;  // stdio's position, if known
   std::string buf_;
 };

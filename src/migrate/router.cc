@@ -3,6 +3,7 @@
 #include <map>
 #include <string>
 
+#include "godwit/stream.h"
 #include "util/mutex.h"
 
 namespace godwit::migrate {
@@ -20,7 +21,7 @@ struct Route {
 };
 
 // A table whose every operation goes to the route's active table.
-class RoutedTable : public Table {
+class RoutedTable : public Table, public ShardedStreams {
  public:
   explicit RoutedTable(std::shared_ptr<Route> route)
       : route_(std::move(route)) {}
@@ -72,6 +73,11 @@ class RoutedTable : public Table {
       const StreamPosition& pos) override {
     ReaderMutexLock lock(&route_->gate);
     return route_->active->OpenStream(pos);
+  }
+  Result<std::unique_ptr<ShardedStreamReader>> OpenShardedStream(
+      const StreamStart& start) override {
+    ReaderMutexLock lock(&route_->gate);
+    return godwit::OpenShardedStream(route_->active.get(), start);
   }
   Result<TableDescription> Describe() override {
     ReaderMutexLock lock(&route_->gate);

@@ -88,7 +88,8 @@ Result<RunState> Resume(Store* store, MigrationPlan* plan, RunState state,
 }  // namespace
 
 Result<RunState> PlanRun(Store* store, MigrationPlan* plan,
-                         const MigrateOptions& opts, bool* resumed) {
+                         const MigrateOptions& opts, bool* resumed,
+                         std::unique_ptr<ShardedStreamReader>* p0_reader) {
   ASSIGN_OR_RETURN(std::optional<RunState> loaded,
                    LoadRunState(store, plan->logical_table));
   ASSIGN_OR_RETURN(std::optional<control::Pointer> ptr,
@@ -146,7 +147,15 @@ Result<RunState> PlanRun(Store* store, MigrationPlan* plan,
   state.destination_key_schema = plan->destination_key_schema;
   state.phase = RunPhase::kBackfill;
   // Mark P0 before the first scan read: every change after it reaches the
-  // journal. (Earlier is always safe; later would lose writes.)
+  // journal. (Earlier is always safe; later would lose writes.) P0 is a
+  // reader at the stream's head now, every shard's own position: the
+  // capturer keeps it. latest_sequence is the local store's exact number
+  // (0 on a remote store), kept for the stream consumer's pin.
+  ASSIGN_OR_RETURN(std::shared_ptr<Table> p0_table,
+                   store->GetTable(plan->source_table));
+  ASSIGN_OR_RETURN(*p0_reader,
+                   OpenShardedStream(p0_table.get(), StreamStart::Latest()));
+  state.capture_cursor = (*p0_reader)->cursor();
   state.p0 = src.latest_sequence;
   state.captured_seq = state.p0;
   state.replayed_seq = state.p0;

@@ -8,6 +8,7 @@
 
 #include "godwit/migrate.h"
 #include "godwit/store.h"
+#include "godwit/stream.h"
 #include "migrate/run_state.h"
 
 namespace godwit::migrate {
@@ -17,12 +18,17 @@ namespace godwit::migrate {
 // (source = the active table, destination = the next generation unless
 // named, P0 marked, the state saved, the source stream pinned at P0).
 // Fills the plan's source, destination, key schema, migrations, run id and
-// start time. *resumed says which.
+// start time. *resumed says which. A new run's P0 is a reader of the
+// source stream opened at Latest before any scan read (*p0_reader, for the
+// capturer to keep): the state's capture_cursor is its cursor (a shard it
+// has read nothing from resumes at that shard's first record: earlier is
+// always safe).
 // Errors: FailedPrecondition if the destination exists and was not created
 // by this run, is the active table, or another run's destination; if the
 // source has no stream; if the pointer names neither side of the run.
 Result<RunState> PlanRun(Store* store, MigrationPlan* plan,
-                         const MigrateOptions& opts, bool* resumed);
+                         const MigrateOptions& opts, bool* resumed,
+                         std::unique_ptr<ShardedStreamReader>* p0_reader);
 
 struct RunTables {
   std::shared_ptr<Table> source;

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "control/control_table.h"
+#include "godwit/stream.h"
 
 namespace godwit::migrate {
 namespace {
@@ -107,6 +108,10 @@ Item RunStateToItem(const RunState& s) {
   item.Set("replayed_seq", U(s.replayed_seq));
   item.Set("forward_stop_seq", U(s.forward_stop_seq));
   item.Set("reverse_seq", U(s.reverse_seq));
+  item.Set("capture_cursor", AttributeValue::S(s.capture_cursor.Encode()));
+  item.Set("forward_stop_cursor",
+           AttributeValue::S(s.forward_stop_cursor.Encode()));
+  item.Set("reverse_cursor", AttributeValue::S(s.reverse_cursor.Encode()));
   AttributeValue::List migs;
   for (const PlannedMigration& m : s.migrations) {
     AttributeMap e;
@@ -156,6 +161,26 @@ Result<RunState> RunStateFromItem(const Item& item) {
   s.replayed_seq = r.U64("replayed_seq");
   s.forward_stop_seq = r.U64("forward_stop_seq");
   s.reverse_seq = r.U64("reverse_seq");
+  // Cursors; absent in a run state of an older godwit: one shard.
+  auto cursor = [&](std::string_view name, uint64_t legacy,
+                    StreamCursor* out) -> Status {
+    if (!item.Contains(name)) {
+      ShardPosition& p = out->At(kSingleShardId);
+      if (legacy > 0) p.last = SequenceNumber::FromU64(legacy);
+      return Status::OK();
+    }
+    std::string text = r.S(name);
+    Result<StreamCursor> c = StreamCursor::Decode(text);
+    if (!c.ok()) {
+      return c.status().WithContext("run state $." + std::string(name));
+    }
+    *out = std::move(*c);
+    return Status::OK();
+  };
+  RETURN_IF_ERROR(cursor("capture_cursor", s.captured_seq, &s.capture_cursor));
+  RETURN_IF_ERROR(cursor("forward_stop_cursor", s.forward_stop_seq,
+                         &s.forward_stop_cursor));
+  RETURN_IF_ERROR(cursor("reverse_cursor", s.reverse_seq, &s.reverse_cursor));
   s.started_micros = static_cast<int64_t>(r.U64("started"));
   s.dropped = r.OptU64("dropped");
   s.errors = r.OptU64("errors");

@@ -7,12 +7,28 @@
 //   p0:N               source stream sequence marked before the first read
 //   segments:L of M    {done:BOOL, token:S, scanned:N, written:N}
 //   journal_offset:N   durable byte offset of the journal
-//   captured_seq:N     source sequence of the last journal record (or where
-//                      capture resumes after skipping)
-//   replay_offset:N    journal offset of the next record to apply
-//   replayed_seq:N     source sequence of the last applied record
-//   forward_stop_seq:N source sequence at the last cutover
-//   reverse_seq:N      destination sequence of the last reverse-synced record
+//   capture_cursor:S   the source stream's position (a StreamCursor,
+//                      docs/formats/stream-cursor.md) matching exactly the
+//                      journal up to journal_offset: both are written in
+//                      this one put, so they are always a consistent pair.
+//                      Capture resumes from it.
+//   replay_offset:N    journal offset of the next record to apply (replay
+//                      progress is by journal offset, not by sequence)
+//   forward_stop_cursor:S  capture_cursor at the last cutover: a rollback
+//                      restarts forward capture from it
+//   reverse_cursor:S   the destination stream's position up to which
+//                      reverse sync has applied every record
+//   captured_seq:N replayed_seq:N forward_stop_seq:N reverse_seq:N
+//                      uint64 sequences (ChangeRecord::sequence) of the last
+//                      record captured / applied / at the cutover / reverse
+//                      synced: exact on the local store (one shard), where
+//                      the stream consumer is acknowledged with them;
+//                      informational elsewhere
+//   A run state without capture_cursor was written by an older godwit (one
+//   position for the whole stream): it is read as one-shard cursors
+//   (kSingleShardId at captured_seq / forward_stop_seq / reverse_seq),
+//   which the local store resumes and a remote store refuses with a
+//   message saying to abandon the run and start again.
 //   migrations:L of M  {number:N, name:S, sha256:S}
 //   dest_hash:S dest_range:S (optional)  the destination key schema "pk:S"
 //   started:N          micros since the epoch
@@ -38,6 +54,7 @@
 #include <vector>
 
 #include "godwit/migrate.h"
+#include "godwit/stream_cursor.h"
 
 namespace godwit::migrate {
 
@@ -79,6 +96,9 @@ struct RunState {
   uint64_t replayed_seq = 0;
   uint64_t forward_stop_seq = 0;
   uint64_t reverse_seq = 0;
+  StreamCursor capture_cursor;
+  StreamCursor forward_stop_cursor;
+  StreamCursor reverse_cursor;
   std::vector<PlannedMigration> migrations;
   int64_t started_micros = 0;
   uint64_t dropped = 0;

@@ -33,9 +33,12 @@ class SyncGate {
   // Blocks until every change up to `mark` is applied.
   // Errors: the run's error; Cancelled if the run stops first.
   virtual Status WaitApplied(const StreamMark& mark) = 0;
-  // Blocks until sync has applied the upstream's newest change as of the
-  // call, and returns the mark of that change.
-  // Errors: as WaitApplied; the upstream's Describe errors.
+  // Blocks until sync has applied every change of the upstream made
+  // (acknowledged) before the call: the upstream's reader found its head in
+  // a Read that started after the call plus the stream's record delay, and
+  // everything read up to then is applied (change_source.h). Returns the
+  // drain target, its `sequence` the last applied (for reports).
+  // Errors: as WaitApplied.
   virtual Result<StreamMark> CatchUp() = 0;
   // Runs `fn` while no step runs (sync is between two batches).
   virtual Status BetweenSteps(const std::function<Status()>& fn) = 0;

@@ -55,7 +55,7 @@ bool SyncLoop::enabled() const {
 
 void SyncLoop::Freeze() {
   MutexLock lock(&mu_);
-  hold_ = source_->AppliedMark();
+  hold_ = StreamMark::Frozen();
 }
 
 void SyncLoop::HoldAt(const StreamMark& mark) {
@@ -73,25 +73,32 @@ Status SyncLoop::WaitApplied(const StreamMark& mark) {
       [&](const RunState& s) { return source_->Reached(s, mark); });
 }
 
-Result<StreamMark> SyncLoop::CatchUp() {
-  ASSIGN_OR_RETURN(StreamMark latest, source_->UpstreamLatest());
-  RETURN_IF_ERROR(WaitApplied(latest));
-  return latest;
+Result<StreamMark> SyncLoop::CatchUp() { return CatchUpTo(true); }
+
+Result<StreamMark> SyncLoop::Drain() { return CatchUpTo(false); }
+
+Result<StreamMark> SyncLoop::CatchUpTo(bool live) {
+  // Every change acknowledged before now: the upstream's reader must find
+  // its head in a Read that started after now + its record delay, and
+  // everything it read up to then must be applied.
+  ASSIGN_OR_RETURN(StreamMark m,
+                   source_->HeadAfter(std::chrono::steady_clock::now(), live));
+  RETURN_IF_ERROR(WaitApplied(m));
+  run_->Read(
+      [&](const RunState& s) { m.sequence = source_->AppliedSequence(s); });
+  return m;
 }
 
 Status SyncLoop::DrainUntilBehind(uint64_t small) {
-  for (int round = 0; round < 50; ++round) {
-    RETURN_IF_ERROR(CatchUp().status());
-    ASSIGN_OR_RETURN(uint64_t lag, Lag());
-    if (lag <= small) break;
-  }
-  return Status::OK();
+  // What the upstream's reader has read, applied down to a few records: no
+  // head needed (a busy stream may not show one before the writes stop).
+  return run_->WaitUntil(
+      [&](const RunState& s) { return source_->Behind(s) <= small; });
 }
 
 Result<uint64_t> SyncLoop::Lag() {
-  ASSIGN_OR_RETURN(StreamMark latest, source_->UpstreamLatest());
   uint64_t lag = 0;
-  run_->Read([&](const RunState& s) { lag = source_->Behind(s, latest); });
+  run_->Read([&](const RunState& s) { lag = source_->Behind(s); });
   return lag;
 }
 

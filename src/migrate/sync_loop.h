@@ -47,19 +47,26 @@ class SyncLoop : public SyncGate {
   void HoldAt(const StreamMark& mark) override EXCLUDES(mu_);
   void Release() override EXCLUDES(mu_);
   Status WaitApplied(const StreamMark& mark) override;
+  // Live: a head, or after kLiveHeadWait a read after the moment
+  // (ChangeSource::HeadAfter). Verify and WaitCaughtUp.
   Result<StreamMark> CatchUp() override;
+  // Strict: a head read after the moment, however long it takes. The
+  // flips' drains, with the upstream's writes held.
+  Result<StreamMark> Drain();
   Status BetweenSteps(const std::function<Status()>& fn) override EXCLUDES(mu_);
 
-  // Lets sync catch up with its upstream in rounds, until fewer than
-  // `small` changes are left behind (at most 50 rounds): a flip then
-  // holds writes only for the last few.
+  // Waits until at most `small` records read from the upstream are not
+  // applied yet: a flip then holds writes only for the last few (and for
+  // its drain to the head, CatchUp).
   Status DrainUntilBehind(uint64_t small);
-  // The changes of the upstream not applied yet. Errors: Describe's.
+  // Records read from the upstream and not applied yet.
   Result<uint64_t> Lag();
 
   ChangeSource* source() const { return source_; }
 
  private:
+  Result<StreamMark> CatchUpTo(bool live);
+
   Run* const run_;
   ChangeSource* const source_;
   Applier* const applier_;

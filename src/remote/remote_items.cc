@@ -374,18 +374,40 @@ Result<Page> RemoteTable::Query(const QueryOptions& opts) {
   return ReadPage("Query", body.Done());
 }
 
-Result<std::unique_ptr<StreamReader>> RemoteTable::OpenStream(
-    const StreamPosition& pos) {
-  ASSIGN_OR_RETURN(wire::DescribedTable d, store_->DescribeRaw(name_));
+namespace {
+
+template <typename Start>
+Result<std::unique_ptr<RemoteStreamReader>> OpenReader(RemoteStoreImpl* store,
+                                                       const std::string& name,
+                                                       const Start& start) {
+  ASSIGN_OR_RETURN(wire::DescribedTable d, store->DescribeRaw(name));
   if (!d.desc.stream_enabled || d.stream_arn.empty()) {
     return Status::FailedPrecondition(
-        "table " + name_ +
+        "table " + name +
         " has no stream enabled (enable it with StreamViewType "
         "NEW_AND_OLD_IMAGES)");
   }
-  auto r = std::make_unique<RemoteStreamReader>(client(), name_, d.stream_arn);
-  RETURN_IF_ERROR(r->Init(pos));
+  auto r = std::make_unique<RemoteStreamReader>(
+      store->StreamsCaller(), name, d.stream_arn,
+      StreamReaderOptions::Of(store->client()->options()));
+  RETURN_IF_ERROR(r->Init(start));
+  return r;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<StreamReader>> RemoteTable::OpenStream(
+    const StreamPosition& pos) {
+  ASSIGN_OR_RETURN(std::unique_ptr<RemoteStreamReader> r,
+                   OpenReader(store_, name_, pos));
   return std::unique_ptr<StreamReader>(std::move(r));
+}
+
+Result<std::unique_ptr<ShardedStreamReader>> RemoteTable::OpenShardedStream(
+    const StreamStart& start) {
+  ASSIGN_OR_RETURN(std::unique_ptr<RemoteStreamReader> r,
+                   OpenReader(store_, name_, start));
+  return std::unique_ptr<ShardedStreamReader>(std::move(r));
 }
 
 Result<TableDescription> RemoteTable::Describe() {

@@ -3,10 +3,10 @@
 // This file: the Store (tables) and OpenRemoteStore; remote_internal.h
 // lists the others.
 //
-// latest_sequence (Describe) has no DynamoDB counterpart: each table keeps a
-// tail reader that reads the stream to its end at every Describe and
-// reports the newest sequence seen. The first Describe of a process reads
-// the whole retained stream once.
+// latest_sequence (Describe) has no DynamoDB counterpart and is reported as
+// 0: the store keeps no tail reader (a reader of its own on every shard
+// would take the application's second reader slot). The engine learns that
+// it is caught up from its capturing reader (ReadInfo, docs/remote.md).
 //
 // Snapshots do not exist on DynamoDB: GetSnapshot is Unimplemented (the
 // engine then verifies by repeated live comparison), and so are stream
@@ -76,10 +76,6 @@ Status RemoteStoreImpl::DropTable(const std::string& name) {
     }
     return r.status();
   }
-  {
-    std::lock_guard lock(tails_mu_);
-    tails_.erase(name);
-  }
   return WaitFor(name, [](const Result<wire::DescribedTable>& d) {
     return !d.ok() && d.status().IsNotFound();
   });
@@ -111,8 +107,8 @@ Result<std::vector<std::string>> RemoteStoreImpl::ListTables() {
 Result<TableDescription> RemoteStoreImpl::DescribeTable(
     const std::string& name) {
   ASSIGN_OR_RETURN(wire::DescribedTable d, DescribeRaw(name));
-  ASSIGN_OR_RETURN(d.desc.latest_sequence, LatestSequence(d));
-  d.desc.stream_first_sequence = d.desc.latest_sequence + 1;
+  d.desc.latest_sequence = 0;  // no tail reader (see above)
+  d.desc.stream_first_sequence = 1;
   return d.desc;
 }
 
@@ -160,40 +156,6 @@ Result<wire::DescribedTable> RemoteStoreImpl::DescribeRaw(
   ASSIGN_OR_RETURN(wire::DescribedTable d, wire::ParseDescription(t));
   d.desc.name = name;
   return d;
-}
-
-Result<uint64_t> RemoteStoreImpl::LatestSequence(
-    const wire::DescribedTable& d) {
-  std::shared_ptr<Tail> tail;
-  {
-    std::lock_guard lock(tails_mu_);
-    std::shared_ptr<Tail>& t = tails_[d.desc.name];
-    if (!t) t = std::make_shared<Tail>();
-    tail = t;
-  }
-  std::lock_guard lock(tail->mu);
-  if (!d.desc.stream_enabled || d.stream_arn.empty()) return tail->latest;
-  if (tail->arn != d.stream_arn || !tail->reader) {
-    auto r = std::make_unique<RemoteStreamReader>(&client_, d.desc.name,
-                                                  d.stream_arn);
-    RETURN_IF_ERROR(r->Init(StreamPosition::TrimHorizon()));
-    tail->reader = std::move(r);
-    tail->arn = d.stream_arn;
-  }
-  std::vector<ChangeRecord> recs;
-  for (int i = 0; i < 10000; ++i) {
-    recs.clear();
-    Status s = tail->reader->Read(1000, &recs);
-    if (!s.ok()) {
-      tail->reader.reset();  // start over next time
-      return s.WithContext("reading the stream's tail of " + d.desc.name);
-    }
-    // A short page reached the end as of that read: newer records are
-    // the next Describe's (chasing busy writers would never end).
-    if (recs.size() < 1000) break;
-  }
-  tail->latest = std::max(tail->latest, tail->reader->position());
-  return tail->latest;
 }
 
 Status RemoteStoreImpl::WaitFor(

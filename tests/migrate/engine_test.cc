@@ -211,5 +211,42 @@ TEST_F(EngineTest, StopAndResumeMidBackfill) {
   ExpectClean((*m)->Verify(5));
 }
 
+// A run state written before per-shard positions (captured_seq only, no
+// cursors) resumes on the embedded store as the one-shard case: the changes
+// made while no process ran it reach the destination, and verify is clean.
+TEST_F(EngineTest, AnOldRunStateWithoutCursorsResumesOnTheEmbeddedStore) {
+  Seed(500);
+  FakeReKeyMapperFactory mappers;
+  {
+    auto m = Migration::Open(router_.get(), store_.get(), &mappers, Plan(),
+                             Options());
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    ASSERT_TRUE((*m)->WaitBackfill().ok());
+    ASSERT_TRUE((*m)->WaitCaughtUp().ok());
+    (*m)->Stop();
+  }
+  auto control = store_->GetTable(control::kControlTable);
+  ASSERT_TRUE(control.ok());
+  Key key = control::ControlKey("run#Orders", "state");
+  auto item = (*control)->Get(key);
+  ASSERT_TRUE(item.ok() && item->has_value());
+  Item old = **item;
+  ASSERT_TRUE(old.Contains("capture_cursor"));
+  old.Erase("capture_cursor");
+  old.Erase("forward_stop_cursor");
+  old.Erase("reverse_cursor");
+  ASSERT_TRUE((*control)->Put(old).ok());
+  // Changes while no process runs the migration.
+  auto orders = Physical("Orders");
+  ASSERT_OK(migrate::SeedOrders(orders.get(), 600, 3));
+
+  auto m =
+      Migration::Open(router_.get(), store_.get(), &mappers, Plan(), Options());
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  ASSERT_TRUE((*m)->WaitCaughtUp().ok());
+  ExpectClean((*m)->Verify(5));
+  (*m)->Stop();
+}
+
 }  // namespace
 }  // namespace godwit

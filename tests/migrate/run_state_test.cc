@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "godwit/json.h"
+#include "godwit/stream.h"
 #include "testutil/status_testing.h"
 
 namespace godwit::migrate {
@@ -81,6 +82,51 @@ TEST(RunStateTest, ADamagedVerifyIsDataLossNamingTheAttribute) {
   r = RunStateFromItem(item);
   ASSERT_EQ(r.status().code(), StatusCode::kDataLoss);
   EXPECT_NE(r.status().message().find("$.verify.phase"), std::string::npos)
+      << r.status().ToString();
+}
+
+TEST(RunStateTest, CursorsRoundTripWithTheJournalOffsetInOnePut) {
+  RunState s = Sample();
+  ShardPosition& a = s.capture_cursor.At("shardId-00000001-aa");
+  a.last = *SequenceNumber::Parse("4000000000000000000000000123");
+  a.done = true;
+  ShardPosition& b = s.capture_cursor.At("shardId-00000002-bb");
+  b.parent_shard_id = "shardId-00000001-aa";
+  s.forward_stop_cursor = s.capture_cursor;
+  s.reverse_cursor.At("shardId-00000009-cc").last = SequenceNumber::FromU64(77);
+  Item item = RunStateToItem(s);
+  // One item: the cursor and the offset it goes with are written together.
+  ASSERT_NE(item.Find("capture_cursor"), nullptr);
+  ASSERT_NE(item.Find("journal_offset"), nullptr);
+  ASSERT_OK_AND_ASSIGN(RunState back, RunStateFromItem(item));
+  EXPECT_EQ(back.capture_cursor, s.capture_cursor);
+  EXPECT_EQ(back.forward_stop_cursor, s.forward_stop_cursor);
+  EXPECT_EQ(back.reverse_cursor, s.reverse_cursor);
+  EXPECT_EQ(back.journal_offset, 4096u);
+}
+
+TEST(RunStateTest, AnOldRunStateIsReadAsOneShardCursors) {
+  // Written by a godwit before per-shard positions: captured_seq only.
+  Item item = RunStateToItem(Sample());
+  item.Erase("capture_cursor");
+  item.Erase("forward_stop_cursor");
+  item.Erase("reverse_cursor");
+  ASSERT_OK_AND_ASSIGN(RunState back, RunStateFromItem(item));
+  ASSERT_EQ(back.capture_cursor.shards().size(), 1u);
+  const ShardPosition* p = back.capture_cursor.Find(kSingleShardId);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->last, SequenceNumber::FromU64(40));  // captured_seq
+  p = back.reverse_cursor.Find(kSingleShardId);
+  ASSERT_NE(p, nullptr);
+  EXPECT_TRUE(p->last.empty());  // reverse_seq 0: nothing yet
+}
+
+TEST(RunStateTest, ADamagedCursorIsDataLossNamingTheAttribute) {
+  Item item = RunStateToItem(Sample());
+  item.Set("capture_cursor", AttributeValue::S("C1\nshard 1 - x"));
+  Result<RunState> r = RunStateFromItem(item);
+  ASSERT_EQ(r.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(r.status().message().find("capture_cursor"), std::string::npos)
       << r.status().ToString();
 }
 

@@ -15,6 +15,14 @@
 namespace godwit::migrate {
 namespace {
 
+// A snapshot's mark: every change up to `seq`.
+StreamMark Q(uint64_t seq) {
+  StreamMark m;
+  m.sequence = seq;
+  m.by_sequence = true;
+  return m;
+}
+
 // Changes 1..n of an upstream, all readable at once.
 class FakeChangeSource : public ChangeSource {
  public:
@@ -22,10 +30,11 @@ class FakeChangeSource : public ChangeSource {
   std::string_view name() const override { return "fake-sync"; }
   Status Read(size_t max, const std::optional<StreamMark>& hold,
               std::vector<ChangeRecord>* out) override {
-    while (out->size() < max && next_ <= n_ &&
-           (!hold || next_ <= hold->sequence)) {
+    while (out->size() < max && next_ <= n_) {
       ChangeRecord r;
-      r.sequence = next_++;
+      r.sequence = next_;
+      if (hold && hold->Holds(r)) break;
+      ++next_;
       out->push_back(std::move(r));
     }
     return Status::OK();
@@ -33,13 +42,19 @@ class FakeChangeSource : public ChangeSource {
   void Applied(const std::vector<ChangeRecord>& batch) override {
     applied_.store(batch.back().sequence);
   }
-  StreamMark AppliedMark() const override { return {applied_.load()}; }
-  Result<StreamMark> UpstreamLatest() override { return StreamMark{n_}; }
-  bool Reached(const RunState&, const StreamMark& m) const override {
-    return applied_.load() >= m.sequence;
+  // Every change is readable at once: the head is change n.
+  Result<StreamMark> HeadAfter(std::chrono::steady_clock::time_point,
+                               bool) override {
+    StreamMark m;
+    m.progress = n_;
+    return m;
   }
-  uint64_t Behind(const RunState&, const StreamMark& m) const override {
-    return m.sequence > applied_ ? m.sequence - applied_ : 0;
+  bool Reached(const RunState&, const StreamMark& m) const override {
+    return applied_.load() >= (m.by_sequence ? m.sequence : m.progress);
+  }
+  uint64_t Behind(const RunState&) const override { return n_ - applied_; }
+  uint64_t AppliedSequence(const RunState&) const override {
+    return applied_.load();
   }
 
  private:
@@ -94,25 +109,25 @@ class SyncLoopTest : public ::testing::Test {
 };
 
 TEST_F(SyncLoopTest, AHoldAtQAppliesExactlyUpToQ) {
-  loop_.HoldAt(StreamMark{5});
+  loop_.HoldAt(Q(5));
   StepUntilIdle();
   EXPECT_EQ(applier_.Applied(), "1-5");
   StepUntilIdle();  // still held
   EXPECT_EQ(applier_.Applied(), "1-5");
-  ASSERT_OK(loop_.WaitApplied(StreamMark{5}));
+  ASSERT_OK(loop_.WaitApplied(Q(5)));
   loop_.Release();
   StepUntilIdle();
   EXPECT_EQ(applier_.Applied(), "1-10");
 }
 
 TEST_F(SyncLoopTest, FreezeHoldsSyncWhereItIs) {
-  loop_.HoldAt(StreamMark{3});
+  loop_.HoldAt(Q(3));
   StepUntilIdle();
   loop_.Release();
   loop_.Freeze();  // at 3, what is applied
   StepUntilIdle();
   EXPECT_EQ(applier_.Applied(), "1-3");
-  loop_.HoldAt(StreamMark{4});
+  loop_.HoldAt(Q(4));
   StepUntilIdle();
   EXPECT_EQ(applier_.Applied(), "1-4");
 }
@@ -127,9 +142,9 @@ TEST_F(SyncLoopTest, ADisabledLoopAppliesNothing) {
 }
 
 TEST_F(SyncLoopTest, WaitAppliedEndsWhenTheLoopThreadHasApplied) {
-  loop_.HoldAt(StreamMark{7});
+  loop_.HoldAt(Q(7));
   std::thread t([this] { loop_.Loop(); });
-  ASSERT_OK(loop_.WaitApplied(StreamMark{7}));
+  ASSERT_OK(loop_.WaitApplied(Q(7)));
   // Between two steps the loop has applied exactly up to the hold.
   ASSERT_OK(loop_.BetweenSteps([&]() -> Status {
     EXPECT_EQ(applier_.Applied(), "1-7");
@@ -147,7 +162,7 @@ TEST_F(SyncLoopTest, WaitAppliedEndsWhenTheLoopThreadHasApplied) {
 TEST_F(SyncLoopTest, WaitAppliedReturnsTheRunsErrorOrCancelled) {
   loop_.Freeze();
   Status waited;
-  std::thread w([&] { waited = loop_.WaitApplied(StreamMark{3}); });
+  std::thread w([&] { waited = loop_.WaitApplied(Q(3)); });
   run_.Fail(Status::IOError("disk full"));
   w.join();
   EXPECT_EQ(waited.code(), StatusCode::kIOError) << waited.ToString();
@@ -156,7 +171,7 @@ TEST_F(SyncLoopTest, WaitAppliedReturnsTheRunsErrorOrCancelled) {
   FakeChangeSource source(10);
   SyncLoop loop(&stopped, &source, &applier_, &mappers_);
   stopped.RequestStop();
-  EXPECT_EQ(loop.WaitApplied(StreamMark{3}).code(), StatusCode::kCancelled);
+  EXPECT_EQ(loop.WaitApplied(Q(3)).code(), StatusCode::kCancelled);
 }
 
 }  // namespace

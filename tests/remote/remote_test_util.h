@@ -46,6 +46,12 @@ inline RemoteStoreOptions LocalOptions(uint16_t port) {
   o.retry.max_delay_ms = 200;
   o.retry.max_attempts = 12;
   o.table_wait_seconds = 30;
+  // godwit serve and moto make a record readable in its write's commit: no
+  // record delay (DynamoDB's default of 1 s would only slow every drain),
+  // and no per-shard GetRecords limit to respect (polls 50 ms apart, so
+  // that a head burst fits between the test writers' writes).
+  o.stream_record_delay_ms = 0;
+  o.stream_idle_poll_ms = 50;
   return o;
 }
 
