@@ -46,11 +46,15 @@ inline RemoteStoreOptions LocalOptions(uint16_t port) {
   o.retry.max_delay_ms = 200;
   o.retry.max_attempts = 12;
   o.table_wait_seconds = 30;
-  // godwit serve and moto make a record readable in its write's commit: no
-  // record delay (DynamoDB's default of 1 s would only slow every drain),
-  // and no per-shard GetRecords limit to respect (polls 50 ms apart, so
-  // that a head burst fits between the test writers' writes).
+  // godwit serve (one shard, as started here) and moto make a record
+  // readable in its write's commit and never return an empty page while
+  // records follow: no record delay, one empty page is the head (DynamoDB's
+  // defaults, 1 s and 3 pages, would only slow every drain and make live
+  // verify's re-checks of hot keys unsettled), and no per-shard GetRecords
+  // limit to respect (polls 50 ms apart). Tests of a stream with misleading
+  // empty pages keep K = 3 (remote_stream_test.cc).
   o.stream_record_delay_ms = 0;
+  o.stream_empty_pages_at_head = 1;
   o.stream_idle_poll_ms = 50;
   return o;
 }
