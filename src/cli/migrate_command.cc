@@ -38,7 +38,15 @@ struct MigrateArgs {
   double load_rate = 0;
   int load_threads = 4;
   double fence_seconds = -1;  // < 0: the store's default
+  std::string hooks_dir;
+  double hook_timeout = 60;
+  std::string postpone_file;
+  int64_t max_lag_for_cutover = -1;  // < 0: no bound
 };
+
+// How often `migrate --cutover` tries again a cutover the operator's gates
+// postponed.
+constexpr auto kPostponedRetry = std::chrono::seconds(5);
 
 RunRequest ToRequest(const MigrateArgs& a) {
   RunRequest r;
@@ -49,6 +57,12 @@ RunRequest ToRequest(const MigrateArgs& a) {
   r.rate = a.rate;
   r.max_errors = a.max_errors;
   if (a.fence_seconds >= 0) r.fence_seconds = a.fence_seconds;
+  r.hooks_dir = a.hooks_dir;
+  r.hook_timeout_seconds = a.hook_timeout;
+  r.postpone_cutover_file = a.postpone_file;
+  if (a.max_lag_for_cutover >= 0) {
+    r.max_lag_for_cutover = static_cast<uint64_t>(a.max_lag_for_cutover);
+  }
   return r;
 }
 
@@ -118,6 +132,13 @@ Outcome RunMigrateOnServer(const Context& ctx, const MigrateArgs& a) {
     return Status::InvalidArgument(
         "--load runs writers inside this process; with --server, write "
         "through the server's DynamoDB API instead");
+  }
+  if (!a.hooks_dir.empty() || !a.postpone_file.empty() ||
+      a.max_lag_for_cutover >= 0) {
+    return Status::InvalidArgument(
+        "--hooks, --postpone-cutover-file and --max-lag-for-cutover act on "
+        "this host; a run hosted by --server has none (run migrate without "
+        "--server to use them)");
   }
   ASSIGN_OR_RETURN(RunInfo info, StartOnServer(ctx, ToRequest(a), 600));
   ProgressDisplay display(ctx.global.json);
@@ -227,6 +248,8 @@ Outcome RunMigrate(const Context& ctx, const MigrateArgs& a) {
   bool cut_over = m.phase() == RunPhase::kCutOver;
   bool backfill_said = m.phase() != RunPhase::kBackfill;
   bool caught_up_said = false;
+  std::string postponed_said;
+  auto next_cutover = std::chrono::steady_clock::now();
   uint64_t dead_letters_said = 0;
   auto dead_letters_checked = std::chrono::steady_clock::now();
   auto dead_letters_warned = dead_letters_checked;
@@ -283,10 +306,23 @@ Outcome RunMigrate(const Context& ctx, const MigrateArgs& a) {
       if (Status w = c->WaitCaughtUp(); !w.ok()) return stop(w);
       break;
     }
-    if (a.cutover && !cut_over && ph != RunPhase::kBackfill) {
+    if (a.cutover && !cut_over && ph != RunPhase::kBackfill &&
+        std::chrono::steady_clock::now() >= next_cutover) {
       Command cut = VerifyThenCutover();
       Result<Reply> r = c->Execute(cut);
       watch.Command(cut, r);
+      if (r.ok() && !r->postponed.empty()) {
+        // The operator's gates hold it: try again in a while.
+        if (r->postponed != postponed_said) {
+          postponed_said = r->postponed;
+          say("cutover postponed: " + r->postponed + "; trying again every " +
+                  std::to_string(kPostponedRetry.count()) + " s",
+              "{\"postponed\":" + JsonQuoted(r->postponed) + "}");
+        }
+        next_cutover = std::chrono::steady_clock::now() + kPostponedRetry;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        continue;
+      }
       Outcome o = ReportCutover(r, ctx.global.json, a.table,
                                 /*in_server=*/false, display);
       if (!o.status.ok()) return stop(std::move(o));
@@ -337,6 +373,21 @@ void RegisterMigrateCommand(CLI::App& app, Context& ctx) {
       "long, so that applications following the pointer contract hold "
       "their writes (default: 6 on a remote store, 0 on the embedded one, "
       "where writers go through godwit)");
+  mig->add_option("--hooks", a->hooks_dir,
+                  "a directory of executables run at the run's events "
+                  "(on-start, on-backfill-done, on-caught-up, "
+                  "on-before-cutover: a non-zero exit postpones the cutover, "
+                  "on-cutover, on-rollback, on-failure, on-finish) with the "
+                  "run's figures in GODWIT_* variables");
+  mig->add_option("--hook-timeout", a->hook_timeout,
+                  "seconds a hook may run before its process group is killed")
+      ->capture_default_str();
+  mig->add_option("--postpone-cutover-file", a->postpone_file,
+                  "no cutover while this file exists (`godwit ctl TABLE "
+                  "unpostpone` removes it); --cutover waits");
+  mig->add_option("--max-lag-for-cutover", a->max_lag_for_cutover,
+                  "no cutover while replay is more than this many records "
+                  "behind");
   mig->callback([&ctx, a] {
     ctx.json_errors = true;
     ctx.run = [&ctx, a] { return RunMigrate(ctx, *a); };
