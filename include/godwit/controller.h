@@ -316,6 +316,9 @@ class Controller {
   // The previous owner whose lease Open took over (it had expired, or on
   // the embedded store its process was gone), if any.
   std::optional<RunOwner> taken_over_from() const;
+  // The last verify and flip this process executed (metrics, reports).
+  std::optional<VerifyReport> last_verify() const;
+  std::optional<FlipReport> last_flip() const;
 
  private:
   struct Parts;

@@ -22,6 +22,7 @@
 #include "godwit/controller.h"
 #include "godwit/json.h"
 #include "migrate/workload.h"  // --load: the Orders workload (rehearsals)
+#include "ops/run_metrics.h"
 #include "ops/timeline.h"
 
 namespace godwit::cli {
@@ -42,6 +43,7 @@ struct MigrateArgs {
   double hook_timeout = 60;
   std::string postpone_file;
   int64_t max_lag_for_cutover = -1;  // < 0: no bound
+  std::string metrics_listen;        // "" : no metrics
 };
 
 // How often `migrate --cutover` tries again a cutover the operator's gates
@@ -134,11 +136,11 @@ Outcome RunMigrateOnServer(const Context& ctx, const MigrateArgs& a) {
         "through the server's DynamoDB API instead");
   }
   if (!a.hooks_dir.empty() || !a.postpone_file.empty() ||
-      a.max_lag_for_cutover >= 0) {
+      a.max_lag_for_cutover >= 0 || !a.metrics_listen.empty()) {
     return Status::InvalidArgument(
-        "--hooks, --postpone-cutover-file and --max-lag-for-cutover act on "
-        "this host; a run hosted by --server has none (run migrate without "
-        "--server to use them)");
+        "--hooks, --postpone-cutover-file, --max-lag-for-cutover and "
+        "--metrics-listen act on this host; a run hosted by --server has none "
+        "(run migrate without --server to use them)");
   }
   ASSIGN_OR_RETURN(RunInfo info, StartOnServer(ctx, ToRequest(a), 600));
   ProgressDisplay display(ctx.global.json);
@@ -221,6 +223,16 @@ Outcome RunMigrate(const Context& ctx, const MigrateArgs& a) {
     display.Print(stderr,
                   std::string("took the run over from its previous owner: ") +
                       was->Describe(NowMicros()) + "\n");
+  }
+  std::unique_ptr<ops::MetricsServer> metrics;  // goes before the controller
+  if (!a.metrics_listen.empty()) {
+    ASSIGN_OR_RETURN(metrics, ops::MetricsServer::Start(
+                                  a.metrics_listen,
+                                  std::make_shared<ops::RunMetrics>(c.get())));
+    display.Print(stderr,
+                  ctx.global.json
+                      ? "{\"metrics\":" + JsonQuoted(metrics->url()) + "}\n"
+                      : "metrics: " + metrics->url() + "\n");
   }
 
   auto stop = [&](Outcome result) -> Outcome {
@@ -388,6 +400,10 @@ void RegisterMigrateCommand(CLI::App& app, Context& ctx) {
   mig->add_option("--max-lag-for-cutover", a->max_lag_for_cutover,
                   "no cutover while replay is more than this many records "
                   "behind");
+  mig->add_option("--metrics-listen", a->metrics_listen,
+                  "serve Prometheus metrics of the run at "
+                  "http://HOST:PORT/metrics (port 0: any free one; the URL "
+                  "is printed)");
   mig->callback([&ctx, a] {
     ctx.json_errors = true;
     ctx.run = [&ctx, a] { return RunMigrate(ctx, *a); };

@@ -360,6 +360,14 @@ void Controller::Stop() { StopEngine(parts_.get()); }
 
 Status Controller::ownership() const { return parts_->ownership->lost(); }
 
+std::optional<VerifyReport> Controller::last_verify() const {
+  return parts_->timeline->latest().last_verify;
+}
+
+std::optional<FlipReport> Controller::last_flip() const {
+  return parts_->timeline->latest().last_flip;
+}
+
 std::optional<RunOwner> Controller::taken_over_from() const {
   const std::optional<control::LeaseRecord>& p = parts_->ownership->previous();
   if (!p) return std::nullopt;
