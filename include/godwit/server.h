@@ -59,6 +59,9 @@ struct HttpResult {
   std::string body;  // JSON
 };
 
+class ServerMetrics;  // server/metrics.h
+struct ServerStats;
+
 // The X-Amz-Target prefix of godwit's own operations (migrations hosted by
 // the server: StartMigration, MigrationCommand; see docs/server.md).
 inline constexpr std::string_view kAdminTargetPrefix = "GodwitAdmin_20261121.";
@@ -69,6 +72,9 @@ struct HandlerOptions {
   // Serves targets under kAdminTargetPrefix, given the operation name after
   // the prefix and the body. Unset: they are unknown operations.
   std::function<HttpResult(std::string_view op, std::string_view body)> admin;
+  // Counts every request (`godwit serve --metrics-listen`); null: none.
+  // Must outlive the handler.
+  ServerMetrics* metrics = nullptr;
 };
 
 class RequestHandler {
@@ -85,6 +91,7 @@ class RequestHandler {
   HttpResult Handle(std::string_view target, std::string_view body);
 
  private:
+  HttpResult HandleRequest(std::string_view target, std::string_view body);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
@@ -230,6 +237,8 @@ class Server {
   virtual ~Server() = default;
   // The bound port.
   virtual uint16_t port() const = 0;
+  // Connections open and bytes held now (for the metrics).
+  virtual ServerStats stats() const = 0;
   // Stops accepting, lets in-flight requests finish and their responses go
   // out (waiting up to 10 s), closes idle connections and joins the threads.
   // Idempotent; the destructor calls it.

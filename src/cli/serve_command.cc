@@ -31,7 +31,9 @@
 #include "cli/session.h"
 #include "godwit/local_store.h"
 #include "godwit/server.h"
+#include "ops/run_metrics.h"
 #include "server/admin.h"
+#include "server/metrics.h"
 
 namespace godwit::cli {
 namespace {
@@ -46,6 +48,7 @@ struct ServeArgs {
   size_t max_inflight_bytes = size_t{256} << 20;
   size_t max_connections = 0;
   std::string min_free_space;  // empty: LocalStoreOptions' default
+  std::string metrics_listen;  // empty: no metrics
   bool no_sync = false;
 };
 
@@ -174,6 +177,12 @@ Status RunServe(const Context& ctx, const ServeArgs& a) {
     writable = local->WriteStatus();
   }
   server::AdminHost host(session.env());
+  // Declared before the server: its handlers count into it until it stops.
+  std::shared_ptr<server::ServerMetrics> metrics;
+  if (!a.metrics_listen.empty()) {
+    metrics = std::make_shared<server::ServerMetrics>();
+    so.handler.metrics = metrics.get();
+  }
 
   so.handler.admin = [&host](std::string_view op, std::string_view body) {
     return host.Handle(op, body);
@@ -181,6 +190,14 @@ Status RunServe(const Context& ctx, const ServeArgs& a) {
   so.physical = session.store.get();  // for godwit's own remote store
   ASSIGN_OR_RETURN(std::unique_ptr<server::Server> srv,
                    server::Server::Start(session.router->store(), so));
+  std::unique_ptr<ops::MetricsServer> metrics_server;
+  if (metrics) {
+    metrics->SetServerStats([s = srv.get()] { return s->stats(); });
+    ASSIGN_OR_RETURN(metrics_server,
+                     ops::MetricsServer::Start(a.metrics_listen, metrics));
+    std::fprintf(stderr, "godwit serve: metrics: %s\n",
+                 metrics_server->url().c_str());
+  }
 
   if (!writable.ok()) {
     std::fprintf(stderr, "godwit serve: READ-ONLY for now: %s\n",
@@ -225,6 +242,7 @@ Status RunServe(const Context& ctx, const ServeArgs& a) {
   sigwait(&set, &sig);
   std::fprintf(stderr, "godwit serve: %s received, shutting down\n",
                sig == SIGINT ? "SIGINT" : "SIGTERM");
+  metrics_server.reset();  // no scrape reads the server past this
   srv->Shutdown();
   srv.reset();
   // ~AdminHost stops the hosted runs (resumable), then the store closes.
@@ -276,6 +294,11 @@ void RegisterServeCommands(CLI::App& app, Context& ctx) {
       "--auth", args->auth_file,
       "file of \"ACCESS_KEY_ID SECRET [SESSION_TOKEN]\" lines: require "
       "SigV4 signatures by these keys (default: accept anything)");
+  serve->add_option("--metrics-listen", args->metrics_listen,
+                    "serve Prometheus metrics (requests, latencies, errors, "
+                    "capacity per table, connections, bytes in flight) at "
+                    "http://HOST:PORT/metrics (port 0: any free one; the URL "
+                    "is printed); not authenticated: keep it on loopback");
   serve->add_flag("--no-sync", args->no_sync,
                   "do not fsync each write (survives kill -9, not power loss)");
   serve->callback(
