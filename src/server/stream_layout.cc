@@ -8,6 +8,8 @@
 #include <cinttypes>
 #include <cstdio>
 
+#include "wire/stream_ids.h"
+
 namespace godwit::server {
 namespace {
 
@@ -59,7 +61,8 @@ Result<StreamLayout> StreamLayout::Start(const StreamLayoutOptions& opts,
     s.hash_hi = static_cast<uint64_t>(space * (i + 1) / opts.shards - 1);
     s.first_seq = first_seq;
     s.opened_micros = now_micros;
-    s.id = l.NewId(now_micros, static_cast<uint64_t>(i));
+    s.id = opts.shards == 1 ? std::string(wire::kSingleShardId)
+                            : l.NewId(now_micros, static_cast<uint64_t>(i));
     l.shards_.push_back(std::move(s));
   }
   return l;
@@ -71,6 +74,19 @@ std::string StreamLayout::NewId(int64_t now_micros, uint64_t salt) const {
   std::snprintf(buf, sizeof(buf), "shardId-%020" PRId64 "-%08x",
                 now_micros / 1000, tag);
   return buf;
+}
+
+Status StreamLayout::SetRotation(int64_t rotate_micros, int split_per_mille) {
+  if (rotate_micros < 0) {
+    return Status::InvalidArgument("shard rotation period must be >= 0");
+  }
+  if (split_per_mille < 0 || split_per_mille > 1000) {
+    return Status::InvalidArgument("split chance must be 0..1000 per mille");
+  }
+  // The persisted form keeps milliseconds.
+  opts_.rotate_micros = rotate_micros / 1000 * 1000;
+  opts_.split_per_mille = split_per_mille;
+  return Status::OK();
 }
 
 bool StreamLayout::RotationDue(int64_t now_micros) const {

@@ -165,6 +165,7 @@ struct WriteOp {
   std::string value;  // put: the encoded item
   std::string keys;   // the encoded key item (for the change record)
   const Condition* cond = nullptr;
+  ChangeOrigin origin = ChangeOrigin::kUser;  // kept in the change record
   // Set by the leader.
   Status status;                         // Aborted if the condition failed
   std::optional<std::string> old_value;  // the encoded previous item
@@ -218,6 +219,9 @@ class LocalTable final : public Table,
                                   const Condition& cond) override;
   Result<std::optional<Item>> Delete(const Key& key,
                                      const Condition& cond) override;
+  Result<std::optional<Item>> DeleteAsService(const Key& key,
+                                              const Condition& cond,
+                                              ChangeOrigin origin) override;
   Result<BatchWriteResult> BatchWrite(
       std::vector<WriteRequest> requests) override;
   Result<Page> Query(const QueryOptions& opts) override;
@@ -423,6 +427,12 @@ Result<std::optional<Item>> LocalTable::Put(const Item& item,
 
 Result<std::optional<Item>> LocalTable::Delete(const Key& key,
                                                const Condition& cond) {
+  return DeleteAsService(key, cond, ChangeOrigin::kUser);
+}
+
+Result<std::optional<Item>> LocalTable::DeleteAsService(const Key& key,
+                                                        const Condition& cond,
+                                                        ChangeOrigin origin) {
   RETURN_IF_ERROR(ValidateKey(key));
   RETURN_IF_ERROR(ValidateCondition(cond));
   if (core_->opts.fault_injector) {
@@ -431,6 +441,7 @@ Result<std::optional<Item>> LocalTable::Delete(const Key& key,
   PendingWrite w;
   WriteOp& op = w.ops.emplace_back();
   op.put = false;
+  op.origin = origin;
   op.storage_key = StorageKey(key);
   EncodeItem(KeyToItem(key, schema_), &op.keys);
   op.cond = &cond;
@@ -576,7 +587,8 @@ Status LocalTable::ApplyGroup(const std::vector<PendingWrite*>& group) {
         record.clear();
         EncodeChangeRecord(
             type, now, op.keys, old ? *old : std::string_view(),
-            op.put ? std::string_view(op.value) : std::string_view(), &record);
+            op.put ? std::string_view(op.value) : std::string_view(), &record,
+            op.origin);
         batch.Put(stream_cf_, StreamKey(st.last_sequence), record);
         st.stream_bytes += record.size();
       }
