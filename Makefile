@@ -1,6 +1,7 @@
 # godwit: the two commands of the README, and a few more.
 #   make demo   build (release) and run the demo on the embedded store
-#   make test   build with ASan+UBSan and run every test (ctest)
+#   make test   build with ASan+UBSan, install what only tests need
+#               (scripts/bootstrap-test) and run every test (ctest)
 #   make bench  build (release) and run the benchmarks: the micro benchmarks,
 #               then the end-to-end migration of BENCH_ITEMS ~1 KB items,
 #               then the remote migration of BENCH_REMOTE_ITEMS ~1 KB items
@@ -28,7 +29,10 @@ debug: bootstrap
 demo: release
 	./build/release/godwit demo
 
+# scripts/bootstrap-test installs what only tests need (chromium, the node
+# packages of tests/report_js), so that `make demo` does not wait for them.
 test: debug
+	@scripts/bootstrap-test
 	ctest --preset debug
 
 bench: release

@@ -23,8 +23,8 @@ constexpr int kItems = 16;
 std::vector<Item> Items(bool order) {
   std::vector<Item> items;
   for (int i = 0; i < kItems; ++i) {
-    items.push_back(order ? testing::MakeOrderItem(i)
-                          : testing::MakeSmallItem(i));
+    items.push_back(order ? test::MakeOrderItem(i)
+                          : test::MakeSmallItem(i));
   }
   return items;
 }

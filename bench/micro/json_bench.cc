@@ -35,8 +35,8 @@ enum class Shape { kOrder, kSmall };
 std::vector<Item> Items(Shape shape) {
   std::vector<Item> items;
   for (int i = 0; i < kItems; ++i) {
-    items.push_back(shape == Shape::kOrder ? testing::MakeOrderItem(i)
-                                           : testing::MakeSmallItem(i));
+    items.push_back(shape == Shape::kOrder ? test::MakeOrderItem(i)
+                                           : test::MakeSmallItem(i));
   }
   return items;
 }

@@ -45,7 +45,7 @@ std::string NewDir(const char* what) {
 const std::vector<Item>& BaseItems() {
   static const std::vector<Item> items = [] {
     std::vector<Item> v;
-    for (int i = 0; i < kBaseItems; ++i) v.push_back(testing::MakeOrderItem(i));
+    for (int i = 0; i < kBaseItems; ++i) v.push_back(test::MakeOrderItem(i));
     return v;
   }();
   return items;

@@ -30,7 +30,7 @@ constexpr int kItems = 16;
 const std::vector<Item>& Orders() {
   static const std::vector<Item> items = [] {
     std::vector<Item> v;
-    for (int i = 0; i < kItems; ++i) v.push_back(testing::MakeOrderItem(i));
+    for (int i = 0; i < kItems; ++i) v.push_back(test::MakeOrderItem(i));
     return v;
   }();
   return items;

@@ -300,6 +300,8 @@ class Controller {
   struct Parts;
   explicit Controller(std::unique_ptr<Parts> parts);
   static void StopEngine(Parts* p);
+  // Execute without recording the command in the run's timeline.
+  Result<Reply> ExecuteCommand(const Command& c);
   std::unique_ptr<Parts> parts_;
   Migration* migration_ = nullptr;  // owned by parts_
   RunInfo info_;

@@ -64,6 +64,10 @@ inline constexpr int kMaxNestingDepth = 32;
 inline constexpr int kMaxNumberDigits = 38;
 inline constexpr size_t kMaxPartitionKeySize = 2048;
 inline constexpr size_t kMaxSortKeySize = 1024;
+// An attribute name (top level or inside an M) is "less than 64 KB" (the
+// developer guide, "Supported data types and naming rules"); key attribute
+// names are at most 255 bytes (checked with the key schema).
+inline constexpr size_t kMaxAttributeNameSize = 64 * 1024 - 1;
 
 // A DynamoDB number: up to 38 significant digits, magnitude between 1E-130 and
 // 9.99...E+125 (or zero). Never converted through a double.
@@ -313,6 +317,7 @@ size_t ItemSize(const Item& item);
 size_t ValueSize(const AttributeValue& v);
 
 // Checks what DynamoDB checks on a write: size <= 400 KB, nesting depth <= 32,
+// attribute names (also inside M values) <= kMaxAttributeNameSize bytes,
 // and, if `schema` is non-null, the key attributes (present, right type,
 // non-empty, within key size limits). Set and number rules hold by
 // construction. Errors: InvalidArgument naming the attribute path, e.g.

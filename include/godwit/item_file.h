@@ -31,10 +31,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "godwit/item.h"
 #include "godwit/status.h"
@@ -103,6 +105,74 @@ class ItemFileWriter {
   // Lines written so far.
   virtual uint64_t lines() const = 0;
 };
+
+// ---------------------------------------------------------------------------
+// A DynamoDB export to S3, as it lies on disk once copied down (DynamoDB
+// developer guide, "DynamoDB table export output format"): a folder with
+//
+//   manifest-summary.json    one JSON object: itemCount, outputFormat
+//                            ("DYNAMODB_JSON"; "ION" is not read),
+//                            exportType (FULL_EXPORT; incremental exports
+//                            are not read), exportArn, tableArn,
+//                            exportTime, manifestFilesS3Key, ...
+//   manifest-files.json      JSON lines, one per data file: itemCount,
+//                            md5Checksum (base64 MD5 of the file), etag
+//                            (the S3 ETag), dataFileS3Key
+//   *.checksum               optional: the MD5 of the manifest beside it
+//                            (hex or base64)
+//   data/*.json.gz           the data files: export lines (see above)
+//
+// A data file is found by its dataFileS3Key relative to the folder of
+// manifestFilesS3Key (".../AWSDynamoDB/<id>/data/x.json.gz" ->
+// "<dir>/data/x.json.gz"), else as data/<file name>.
+
+struct S3ExportFile {
+  std::string key;   // dataFileS3Key
+  std::string path;  // the local file
+  uint64_t item_count = 0;
+  std::string md5_base64;  // md5Checksum
+  std::string etag;        // a plain hex MD5 for single-part uploads
+};
+
+struct S3Export {
+  std::string dir;
+  std::string export_arn;
+  std::string table_arn;
+  std::string export_time;
+  uint64_t item_count = 0;  // the summary's
+  std::vector<S3ExportFile> files;
+};
+
+// True if `path` is an export folder (holds manifest-summary.json) or that
+// file itself.
+bool IsS3Export(const std::string& path);
+
+// Reads and checks the manifests in `path` (the folder, or its
+// manifest-summary.json). Errors, each naming the file: NotFound (no
+// manifest); InvalidArgument (malformed JSON, a missing field, ION output,
+// an incremental export); DataLoss (a manifest's .checksum does not match;
+// the data files' item counts do not add up to the summary's).
+Result<S3Export> OpenS3Export(const std::string& path);
+
+// Checks one data file against its manifest entry, then reads it: its MD5
+// must equal md5Checksum (and the ETag when that is a plain MD5), each
+// line must be an export line, and the lines must number itemCount. Calls
+// `fn` with each item and its line number (fn may be null: only check); an
+// error from fn stops the read and is returned.
+// Errors, each naming the file: NotFound; DataLoss (checksum or count
+// mismatch, corrupt or truncated gzip); InvalidArgument "line N: ..." for
+// a bad line; IOError.
+Status ReadS3ExportFile(
+    const S3ExportFile& f,
+    const std::function<Status(Item&& item, uint64_t line)>& fn);
+
+// Checks every data file of `e` as ReadS3ExportFile does and, if `schema`
+// is not null, every item against it (ValidateItem); nothing else is done
+// with the items. `progress` (may be null) gets the items checked so far.
+// Returns the number of items. Errors: those of ReadS3ExportFile;
+// InvalidArgument "<file>: line N: ..." for an item that does not fit.
+Result<uint64_t> CheckS3Export(const S3Export& e, const KeySchema* schema,
+                               const std::function<void(uint64_t)>& progress);
 
 }  // namespace godwit
 

@@ -17,6 +17,11 @@
 //     DynamoDB), whatever its limit; follow next_page_token.
 //   - One process at a time: a second open of the same directory fails with
 //     IOError (RocksDB's LOCK file).
+//   - A full disk loses nothing and stops nothing but writes: below the
+//     free-space watermark (LocalStoreOptions::min_free_bytes) writes fail
+//     with Unavailable (retryable) and resume by themselves once space is
+//     back; reads go on. A store whose disk is too full to open it for
+//     writing opens read-only (LocalStore::WriteStatus says so).
 //
 // Example:
 //   ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
@@ -81,6 +86,22 @@ struct LocalStoreOptions {
   size_t block_cache_bytes = size_t{64} << 20;
   size_t write_buffer_bytes = size_t{64} << 20;
 
+  // Free space to keep on the file system of `path`. While it has less,
+  // writes (Put, Delete, BatchWrite, CreateTable) fail with Unavailable
+  // ("store PATH: only F free on its file system, below the W watermark
+  // ..."), retryable; reads go on; writes resume by themselves once free
+  // space is back over the watermark. Free space is read with statvfs at
+  // most every 250 ms, or sooner after a quarter of the watermark was
+  // written (src/store/local/disk_space.h), not per write.
+  // The watermark is the smaller of min_free_bytes and min_free_fraction of
+  // the file system's size, ignoring a 0; both 0: no watermark. Default:
+  // 256 MiB, or 5% on a file system under 5 GiB.
+  // A store that cannot be opened for writing because its disk is full
+  // (RocksDB writes a few KB when it opens) is opened read-only: every
+  // write fails with Unavailable until it is reopened with space freed.
+  uint64_t min_free_bytes = uint64_t{256} << 20;
+  double min_free_fraction = 0.05;
+
   // Microseconds since the Unix epoch; default: the system clock. Change
   // record times come from here (made non-decreasing per table).
   std::function<int64_t()> clock;
@@ -103,6 +124,10 @@ class LocalStore : public Store {
   virtual Status RunRetention() = 0;
   // Flushes memtables to SST files (tests and benchmarks).
   virtual Status Flush() = 0;
+  // OK if writes are admitted now; else the Unavailable status they get:
+  // the store was opened read-only (its disk was full), or the file system
+  // is below the free-space watermark. Reads free space now.
+  virtual Status WriteStatus() = 0;
 };
 
 // Opens the local store; the same as LocalStore::Open.

@@ -150,12 +150,32 @@ struct VerifyReport {
   std::vector<Difference> first;  // at most `max_reported`
   uint64_t sequence = 0;          // the source stream sequence compared at
   double seconds = 0;
-  bool ok() const { return differences == 0 && unmapped == 0; }
+  // After cutover verify compares both ways: down(destination) with the
+  // old table (the counts above), and up(old table) with the destination
+  // (the counts below), so that every destination item is accounted for by
+  // `up` of a source item whatever `down` returns (a fan-out's stray rows).
+  // The second comparison's differences, unmapped and unsettled keys are
+  // added to the fields above (an item that is wrong both ways counts
+  // twice, once with each table's key).
+  bool both_directions = false;
+  uint64_t up_expected_items = 0;     // images of up(old table)
+  uint64_t up_destination_items = 0;  // destination items
+  // OK only when every key was compared and found equal: no difference,
+  // nothing unmapped, nothing unsettled, and the counts agree (counts that
+  // disagree are never OK, whatever else the report says).
+  bool ok() const {
+    return differences == 0 && unmapped == 0 && unsettled == 0 &&
+           expected_items == destination_items &&
+           up_expected_items == up_destination_items;
+  }
 };
 
-// A cutover or rollback is gated: it needs a passing verify of this run
-// in its current phase, with sync in step since (no run error, no resume
-// that recreated a table). `force` skips the gate; the report says so.
+// A cutover or rollback is gated: it needs a passing verify (ok()) of this
+// run in its current phase, with sync in step since: the phase has not
+// changed, the run hit no error, and the destination was not recreated
+// (e.g. dropped by hand and created anew by a resume). The result of the
+// last verify is kept in the run state, so one process may verify and
+// another flip. `force` skips the gate; the report says what it skipped.
 struct FlipOptions {
   bool force = false;
 };
@@ -165,6 +185,10 @@ struct FlipReport {
   std::string to_table;
   double write_pause_ms = 0;  // longest time a write was held
   uint64_t drained_records = 0;
+  // With FlipOptions::force: why the gate would have refused the flip
+  // (e.g. "the last verify of the run found 3 differences"); empty when
+  // the gate passed.
+  std::string gate_skipped;
 };
 
 // Resolves logical table names to their active physical table and holds
@@ -219,20 +243,27 @@ class Migration {
   // lag is zero at some instant.
   virtual Status WaitCaughtUp() = 0;
   // The exact snapshot comparison: before cutover up(source) vs destination;
-  // after cutover down(destination) vs the old table. Writers may run.
+  // after cutover down(destination) vs the old table and up(old table) vs
+  // the destination. Writers may run. The result is recorded in the run
+  // state, where the flips' gate reads it (FlipOptions).
   virtual Result<VerifyReport> Verify(size_t max_reported = 10) = 0;
   // Fenced flip to the destination; starts reverse sync.
-  // Errors: FailedPrecondition when the gate refuses (see FlipOptions).
+  // Errors: FailedPrecondition when the gate refuses (see FlipOptions),
+  // saying why.
   virtual Result<FlipReport> Cutover(const FlipOptions& opts = {}) = 0;
   // Fenced flip back to the source; resumes forward replay.
+  // Errors: as Cutover.
   virtual Result<FlipReport> Rollback(const FlipOptions& opts = {}) = 0;
   // Stops sync, records the ledger; the run ends. REQUIRES: cut over.
   virtual Status Finish() = 0;
   // Ends the run without switching: only before cutover or after a
   // rollback (the source is active). Stops every engine thread, drops the
-  // destination and the key map, removes the run's record, and leaves the
-  // source and its pointer untouched. Errors: FailedPrecondition naming the
-  // phase otherwise.
+  // destination, the key map and the run's stream consumers, removes the
+  // run's record and journal (its dead-letter file is kept, renamed
+  // dead-letter.<run id>.jsonl), and leaves the source and its pointer
+  // untouched. The Migration can only be stopped afterwards. Errors:
+  // FailedPrecondition naming the phase otherwise; the store's (abandon
+  // again to finish the job).
   virtual Status Abandon() = 0;
 
   // Rate limit and pause (the `godwit ctl` commands).

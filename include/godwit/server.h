@@ -6,6 +6,7 @@
 //     fuzzer and unit tests call it directly.
 //   - Server runs RequestHandler behind a Boost.Beast HTTP/1.1 listener with
 //     keep-alive, a small pool of io_context threads, a request body cap,
+//     a bound on the bytes all requests hold at once, a connection cap,
 //     optional SigV4 verification (CheckSigV4) and graceful shutdown.
 //
 // RequestHandler is one table of operations (src/server/handler.cc): each
@@ -131,11 +132,30 @@ class RequestHandler {
 // (wire::ErrorBody: the prefix is the error table's).
 std::string ErrorBody(std::string_view type, std::string_view message);
 
-// SigV4 credentials: access key id -> secret access key.
-using AuthKeys = std::map<std::string, std::string>;
+// One key of the auth file.
+struct AuthKey {
+  AuthKey() = default;
+  // Implicit, so that AuthKeys{{"AKID", "secret"}} reads as a key without a
+  // session token.
+  AuthKey(std::string secret_access_key, std::string token = "")
+      : secret(std::move(secret_access_key)), session_token(std::move(token)) {}
+  AuthKey(const char* secret_access_key) : secret(secret_access_key) {}
 
-// Reads an auth file: one "ACCESS_KEY_ID SECRET_ACCESS_KEY" per line, '#'
-// comments. Errors: NotFound, InvalidArgument (naming the line).
+  std::string secret;
+  // Non-empty: every request by this key must carry this exact
+  // X-Amz-Security-Token, signed (temporary credentials). Empty: a request
+  // by this key that carries a token is refused.
+  std::string session_token;
+};
+
+// SigV4 credentials: access key id -> key.
+using AuthKeys = std::map<std::string, AuthKey>;
+
+// Reads an auth file: one "ACCESS_KEY_ID SECRET_ACCESS_KEY [SESSION_TOKEN]"
+// per line, '#' comments (grammar at the top of src/server/sigv4.cc).
+// Errors: NotFound (cannot read), InvalidArgument naming the line (a line
+// of 1 or over 3 fields, an access key id given twice, naming both lines;
+// no keys at all).
 Result<AuthKeys> LoadAuthFile(const std::string& path);
 
 struct SigV4Request {
@@ -145,23 +165,79 @@ struct SigV4Request {
   std::string_view body;
 };
 
+// Whom a signature must be scoped to: "DATE/REGION/SERVICE/aws4_request"
+// with this region and service. The DynamoDB Streams API is signed with
+// service "dynamodb" too (its signing name in the AWS SDKs' service model).
+struct SigV4Scope {
+  std::string region;
+  std::string service = "dynamodb";
+};
+
+// What a request that passed CheckSigV4 was signed with.
+struct SigV4Signer {
+  std::string access_key_id;
+  std::vector<std::string> signed_headers;  // lower case, as sent
+  // True if the lower-case header `name` is among the signed headers.
+  bool Signs(std::string_view name) const;
+};
+
 // nullopt if `req` carries a valid AWS SigV4 signature (Authorization
-// header) by one of `keys`, made within 15 minutes of `now_seconds`;
-// otherwise the DynamoDB-shaped refusal (MissingAuthenticationToken-,
-// IncompleteSignature-, UnrecognizedClient- or InvalidSignatureException).
+// header) by one of `keys`, scoped to `scope`, made within 15 minutes of
+// `now_seconds`, signing the Host header, and with the key's session token
+// if it has one (and none if it has none); then *signer (if non-null) says
+// who signed what. Otherwise the DynamoDB-shaped refusal, HTTP 400:
+//   MissingAuthenticationTokenException  no Authorization header
+//   IncompleteSignatureException         malformed header or credential,
+//                                        no X-Amz-Date, Host not signed, a
+//                                        session token not signed
+//   UnrecognizedClientException          unknown key, or a session token
+//                                        missing, unexpected or wrong
+//   InvalidSignatureException            another region or service, expired,
+//                                        or the signature does not match
 std::optional<HttpResult> CheckSigV4(const SigV4Request& req,
-                                     const AuthKeys& keys, int64_t now_seconds);
+                                     const AuthKeys& keys,
+                                     const SigV4Scope& scope,
+                                     int64_t now_seconds,
+                                     SigV4Signer* signer = nullptr);
+
+// The checks of CheckSigV4 that need no body (all but the signature), so
+// that a request can be refused before its body is read. `req.body` is
+// ignored. A request this passes may still fail CheckSigV4.
+std::optional<HttpResult> CheckSigV4Headers(const SigV4Request& req,
+                                            const AuthKeys& keys,
+                                            const SigV4Scope& scope,
+                                            int64_t now_seconds);
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8000;  // 0: an ephemeral port, see Server::port()
   int threads = 4;
   size_t max_body_bytes = size_t{16} << 20;
+  // The bytes all requests together may hold at once: 5 bytes per byte of
+  // a request's announced body (its Content-Length, or max_body_bytes when
+  // chunked), reserved before the body is read, then the body and the
+  // memory to parse and handle it (estimated from the body's JSON
+  // structure), reserved before the handler runs, then the response while
+  // it is written; see docs/server.md, "Limits and hardening". A request
+  // that does not fit gets HTTP 400 ThrottlingException (SDKs retry it); one
+  // that alone needs more than this gets HTTP 413. Must be >= 5 *
+  // max_body_bytes (a body and the least its parsing takes).
+  size_t max_inflight_bytes = size_t{256} << 20;
+  // The most connections open at once; 0: from the open-file limit (the
+  // RLIMIT_NOFILE soft limit minus a quarter of it or 1024, whichever is
+  // less, left to the store; at most 4096). At the cap a new connection
+  // closes the longest-idle keep-alive connection (one waiting for its next
+  // request), else it is closed itself. When accept() runs out of
+  // descriptors anyway, idle connections are closed and the listener backs
+  // off (it does not spin).
+  size_t max_connections = 0;
   // Idle keep-alive connections and slow clients are closed after this.
   int idle_timeout_seconds = 30;
   HandlerOptions handler;
   // Empty: no authentication (any credentials are accepted). Otherwise
-  // every request must be SigV4-signed by one of these keys.
+  // every request must be SigV4-signed by one of these keys, scoped to
+  // handler.region and service "dynamodb" (CheckSigV4). Headers are checked
+  // before the body is read: an unsigned request is refused unread.
   AuthKeys auth;
   // The store under a routing `store` (godwit serve serves its router's,
   // which resolves a logical table name through the pointer). Requests
@@ -169,7 +245,8 @@ struct ServerOptions {
   // table name: godwit's remote store sends it, so that a migration run
   // against this server reads and writes the tables it names ("Orders" is
   // the old table even while the pointer routes "Orders" to "Orders.v2").
-  // nullptr: the header is ignored.
+  // nullptr: the header is ignored. With `auth`, the header counts only
+  // when it is among the request's signed headers.
   Store* physical = nullptr;
 };
 

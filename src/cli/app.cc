@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli/cli.h"
+#include "godwit/controller.h"
 
 #ifndef GODWIT_VERSION
 #error "GODWIT_VERSION (the CMake project version) must be defined"
@@ -22,8 +23,11 @@ namespace {
 
 // Every command group, in --help order.
 constexpr RegisterFn kGroups[] = {
-    RegisterStoreCommands,   RegisterMigrationCommands, RegisterMigrateCommand,
-    RegisterControlCommands, RegisterWorkloadCommands,  RegisterServeCommands,
+    RegisterStoreCommands,     RegisterImportExportCommands,
+    RegisterMigrationCommands, RegisterMigrateCommand,
+    RegisterControlCommands,   RegisterAnalyzeCommand,
+    RegisterPlanCommand,       RegisterReportCommand,
+    RegisterWorkloadCommands,  RegisterServeCommands,
 };
 
 // Every subcommand registered (CLI11's get_subcommands() without a filter
@@ -108,7 +112,9 @@ int Main(int argc, char** argv) {
   }
   if (!ctx.run) return kExitUsage;
   Outcome o = ctx.run();
-  if (!o.status.ok()) {
+  if (!o.status.ok() && ctx.global.json && ctx.json_errors) {
+    std::fprintf(stderr, "%s\n", ResultToJson(Result<Reply>(o.status)).c_str());
+  } else if (!o.status.ok()) {
     std::fprintf(stderr, "godwit: %s\n", o.status.ToString().c_str());
   }
   return o.exit_code;

@@ -13,6 +13,8 @@
 #include <string>
 
 #include "godwit/status.h"
+#include "godwit/store.h"
+#include "ops/analyze.h"
 
 namespace godwit::cli {
 
@@ -53,14 +55,20 @@ struct GlobalOptions {
 
 struct Context {
   GlobalOptions global;
+  // Set by commands whose errors, with --json, are printed as JSON on
+  // stderr ({"error": {"code": ..., "message": ...}}, the controller's
+  // result JSON) instead of "godwit: message".
+  bool json_errors = false;
   // Set by the chosen subcommand's callback.
   std::function<Outcome()> run;
 };
 
 // Command groups. Each adds its subcommands to `app`.
 using RegisterFn = void (*)(CLI::App& app, Context& ctx);
-// table, put, get, delete, scan, import, export
+// table, put, get, delete, scan
 void RegisterStoreCommands(CLI::App& app, Context& ctx);
+// import, export
+void RegisterImportExportCommands(CLI::App& app, Context& ctx);
 // init, new, status, dry-run
 void RegisterMigrationCommands(CLI::App& app, Context& ctx);
 // migrate
@@ -69,8 +77,29 @@ void RegisterMigrateCommand(CLI::App& app, Context& ctx);
 void RegisterControlCommands(CLI::App& app, Context& ctx);
 // load, demo
 void RegisterWorkloadCommands(CLI::App& app, Context& ctx);
+// analyze, plan, report: the operator's tools (src/ops)
+void RegisterAnalyzeCommand(CLI::App& app, Context& ctx);
+void RegisterPlanCommand(CLI::App& app, Context& ctx);
+void RegisterReportCommand(CLI::App& app, Context& ctx);
 // serve
 void RegisterServeCommands(CLI::App& app, Context& ctx);
+
+// What `analyze` and `plan --analyze` share: scan the active table of
+// `logical` in the store of `ctx` and save the analysis where `report` and
+// `plan` find it (<runs dir>/<logical>/analysis.json) unless `save` is
+// false. `segments`, `threads`, `top` as for ops::AnalyzeOptions. Shows a
+// progress line on a terminal. *saved_path: where it was saved ("" if not).
+struct AnalyzeRequest {
+  std::string table;  // logical
+  int segments = 16;
+  int threads = 2;
+  size_t top = 10;
+  bool save = true;
+  bool plain_scan = false;  // only scan and count (AnalyzeOptions)
+};
+Result<ops::TableAnalysis> AnalyzeAndSave(const Context& ctx, Store* store,
+                                          const AnalyzeRequest& req,
+                                          std::string* saved_path);
 
 // Entry point for main() and for tests.
 int Main(int argc, char** argv);

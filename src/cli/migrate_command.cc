@@ -9,16 +9,20 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
 #include "cli/cli.h"
 #include "cli/control_channel.h"
+#include "cli/progress.h"
 #include "cli/render.h"
 #include "cli/server_client.h"
 #include "cli/session.h"
 #include "godwit/controller.h"
+#include "godwit/json.h"
 #include "migrate/workload.h"  // --load: the Orders workload (rehearsals)
+#include "ops/timeline.h"
 
 namespace godwit::cli {
 namespace {
@@ -56,13 +60,44 @@ Command VerifyThenCutover() {
   return c;
 }
 
+// What this process saw of the run, for the summary at the end: progress
+// samples (from an engine thread or a poll) and the replies it got.
+class Watch {
+ public:
+  void Progress(const MigrationProgress& p) {
+    std::lock_guard lock(mu_);
+    t_.AddProgress(NowMicros(), p);
+  }
+  void Command(const godwit::Command& c, const Result<Reply>& r) {
+    std::lock_guard lock(mu_);
+    t_.AddCommand(NowMicros(), c, r, 0);
+  }
+  ops::RunFigures Figures() {
+    std::lock_guard lock(mu_);
+    return ops::Summarize(t_);
+  }
+
+ private:
+  std::mutex mu_;
+  ops::RunTimeline t_;  // GUARDED_BY(mu_)
+};
+
+// The summary at the end of migrate, below the last progress status.
+void PrintSummary(ProgressDisplay& display, Watch& watch, bool json) {
+  display.Close();
+  ops::RunFigures f = watch.Figures();
+  std::string text = json ? "{\"summary\":" + ops::FiguresToJson(f) + "}\n"
+                          : RunFiguresText(f);
+  std::fwrite(text.data(), 1, text.size(), stderr);
+  std::fflush(stderr);
+}
+
 // Prints the reply of VerifyThenCutover; differences exit 3.
 Outcome ReportCutover(const Result<Reply>& r, bool json,
-                      const std::string& table, bool in_server) {
+                      const std::string& table, bool in_server,
+                      ProgressDisplay& display) {
   if (!r.ok()) return Outcome(r.status());
-  std::string text = RenderReply(*r, json);
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  std::fflush(stdout);
+  display.Print(stdout, RenderReply(*r, json));
   if (!r->differences()) return Outcome(Status::OK());
   return Outcome(
       Status::FailedPrecondition(
@@ -85,45 +120,59 @@ Outcome RunMigrateOnServer(const Context& ctx, const MigrateArgs& a) {
         "through the server's DynamoDB API instead");
   }
   ASSIGN_OR_RETURN(RunInfo info, StartOnServer(ctx, ToRequest(a), 600));
-  std::fprintf(stderr, "%s: %s", ctx.global.server_url.c_str(),
-               RunInfoText(info).c_str());
-  ProgressPrinter printer(ctx.global.json);
+  ProgressDisplay display(ctx.global.json);
+  Watch watch;
+  display.Print(stderr, ctx.global.json
+                            ? "{\"run\":" + RunInfoToJson(info) + "}\n"
+                            : ctx.global.server_url + ": " + RunInfoText(info));
   Command progress;
   progress.kind = CommandKind::kProgress;
   while (!Interrupted()) {
     ASSIGN_OR_RETURN(Reply r, CommandOnServer(ctx, a.table, progress, 60));
     if (!r.progress) return Status::DataLoss("a progress reply without it");
-    printer.Print(*r.progress);
+    display.Update(*r.progress);
+    watch.Progress(*r.progress);
     if (r.progress->phase != RunPhase::kBackfill &&
         r.progress->replay_lag == 0) {
       break;
     }
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
-  printer.Break();
   if (Interrupted()) {
-    std::fprintf(stderr, "detached; the migration goes on in the server\n");
+    display.Print(stderr, "detached; the migration goes on in the server\n");
+    PrintSummary(display, watch, ctx.global.json);
     return Status::OK();
   }
   if (!a.cutover) {
-    std::fprintf(stderr,
-                 "caught up; the server keeps the destination in step: "
-                 "`godwit --server %s cutover %s` switches\n",
-                 ctx.global.server_url.c_str(), a.table.c_str());
+    display.Print(stderr,
+                  "caught up; the server keeps the destination in "
+                  "step: `godwit --server " +
+                      ctx.global.server_url + " cutover " + a.table +
+                      "` switches\n");
+    PrintSummary(display, watch, ctx.global.json);
     return Status::OK();
   }
-  return ReportCutover(CommandOnServer(ctx, a.table, VerifyThenCutover(), 3600),
-                       ctx.global.json, a.table, /*in_server=*/true);
+  Command cut = VerifyThenCutover();
+  Result<Reply> r = CommandOnServer(ctx, a.table, cut, 3600);
+  watch.Command(cut, r);
+  Outcome o =
+      ReportCutover(r, ctx.global.json, a.table, /*in_server=*/true, display);
+  PrintSummary(display, watch, ctx.global.json);
+  return o;
 }
 
 Outcome RunMigrate(const Context& ctx, const MigrateArgs& a) {
   InstallSignalHandlers();
   if (!ctx.global.server_url.empty()) return RunMigrateOnServer(ctx, a);
   ASSIGN_OR_RETURN(Session s, OpenSession(ctx));
-  ProgressPrinter printer(ctx.global.json);
+  // Declared before the run: the engine calls on_progress until the
+  // controller stops.
+  ProgressDisplay display(ctx.global.json);
+  Watch watch;
   RunRequest req = ToRequest(a);
-  req.on_progress = [&printer](const MigrationProgress& p) {
-    printer.Print(p);
+  req.on_progress = [&display, &watch](const MigrationProgress& p) {
+    display.Update(p);
+    watch.Progress(p);
   };
   ControllerEnv env = s.env();
   ASSIGN_OR_RETURN(std::unique_ptr<Controller> c, Controller::Open(env, req));
@@ -144,28 +193,43 @@ Outcome RunMigrate(const Context& ctx, const MigrateArgs& a) {
         s.router.get(), a.table, c->info().source, c->mappers(), lo);
     load->Start();
   }
-  std::fputs(RunInfoText(c->info()).c_str(), stderr);
+  display.Print(stderr, ctx.global.json
+                            ? "{\"run\":" + RunInfoToJson(c->info()) + "}\n"
+                            : RunInfoText(c->info()));
   if (std::optional<RunOwner> was = c->taken_over_from()) {
-    std::fprintf(stderr, "took the run over from its previous owner: %s\n",
-                 was->Describe(NowMicros()).c_str());
+    display.Print(stderr,
+                  std::string("took the run over from its previous owner: ") +
+                      was->Describe(NowMicros()) + "\n");
   }
 
   auto stop = [&](Outcome result) -> Outcome {
-    printer.Break();
     if (load) load->Stop();
     c->Stop();
+    // The status and the summary end on the run's last state.
+    MigrationProgress last = c->migration().progress();
+    display.Update(last);
+    watch.Progress(last);
+    PrintSummary(display, watch, ctx.global.json);
     return result;
   };
   auto serve = [&] {
     for (const ControlServer::Request& r : control.Poll()) {
-      control.Respond(r.id, r.command.ok() ? c->Execute(*r.command)
-                                           : Result<Reply>(r.command.status()));
+      Result<Reply> reply = r.command.ok() ? c->Execute(*r.command)
+                                           : Result<Reply>(r.command.status());
+      if (r.command.ok()) watch.Command(*r.command, reply);
+      control.Respond(r.id, reply);
     }
+  };
+  auto say = [&](const std::string& text, const std::string& json) {
+    display.Print(stderr, ctx.global.json ? json + "\n" : text + "\n");
   };
   Migration& m = c->migration();
   bool cut_over = m.phase() == RunPhase::kCutOver;
   bool backfill_said = m.phase() != RunPhase::kBackfill;
   bool caught_up_said = false;
+  uint64_t dead_letters_said = 0;
+  auto dead_letters_checked = std::chrono::steady_clock::now();
+  auto dead_letters_warned = dead_letters_checked;
   while (!Interrupted()) {
     serve();
     // Another process took the run over (this one could not renew its
@@ -174,33 +238,45 @@ Outcome RunMigrate(const Context& ctx, const MigrateArgs& a) {
     if (Status e = m.error(); !e.ok()) return stop(e);
     if (c->ended()) break;
     RunPhase ph = m.phase();
+    if (std::chrono::steady_clock::now() - dead_letters_checked >=
+        std::chrono::seconds(1)) {
+      dead_letters_checked = std::chrono::steady_clock::now();
+      uint64_t dead = m.progress().errors;
+      // The first at once, then at most every 10 s while more come.
+      if (dead > dead_letters_said &&
+          (dead_letters_said == 0 ||
+           dead_letters_checked - dead_letters_warned >=
+               std::chrono::seconds(10))) {
+        dead_letters_warned = dead_letters_checked;
+        std::string file = RunDirectory(env, a.table) + "/dead-letter.jsonl";
+        say("warning: " + Thousands(dead) + " item" + (dead == 1 ? "" : "s") +
+                " could not be migrated and went to the dead-letter file " +
+                file + " (--max-errors " + std::to_string(a.max_errors) + ")",
+            "{\"warning\":{\"dead_letters\":" + std::to_string(dead) +
+                ",\"file\":" + JsonQuoted(file) + "}}");
+        dead_letters_said = dead;
+      }
+    }
     if (ph != RunPhase::kBackfill && !backfill_said) {
       backfill_said = true;
       MigrationProgress p = m.progress();
-      printer.Break();
-      if (ctx.global.json) {
-        std::fprintf(stderr, "{\"backfill_done\":%s}\n",
-                     ProgressToJson(p).c_str());
-      } else {
-        std::fprintf(stderr,
-                     "backfill done: %s items read, %s written, %.1f s after "
-                     "this process opened the run\n",
-                     Thousands(p.scanned).c_str(), Thousands(p.written).c_str(),
-                     p.elapsed_seconds);
-      }
+      watch.Progress(p);
+      char secs[32];
+      std::snprintf(secs, sizeof(secs), "%.1f", p.elapsed_seconds);
+      say("backfill done: " + Thousands(p.scanned) + " items read, " +
+              Thousands(p.written) + " written, " + secs +
+              " s after this process opened the run",
+          "{\"backfill_done\":" + ProgressToJson(p) + "}");
     }
     if (ph != RunPhase::kBackfill && !caught_up_said &&
         m.progress().replay_lag == 0) {
       caught_up_said = true;
-      printer.Break();
-      std::fprintf(stderr, "caught up: %s is in step\n",
-                   c->info().destination.c_str());
+      std::string text = "caught up: " + c->info().destination + " is in step";
       if (!a.cutover && ph != RunPhase::kCutOver) {
-        std::fprintf(stderr,
-                     "keeping it in step; `godwit cutover %s` switches, Ctrl-C "
-                     "stops (resumable)\n",
-                     a.table.c_str());
+        text += "\nkeeping it in step; `godwit cutover " + a.table +
+                "` switches, Ctrl-C stops (resumable)";
       }
+      say(text, "{\"caught_up\":" + JsonQuoted(c->info().destination) + "}");
     }
     if (a.cutover && cut_over && !load) {
       // Resumed after the flip: bring reverse sync up to date and stop.
@@ -208,10 +284,11 @@ Outcome RunMigrate(const Context& ctx, const MigrateArgs& a) {
       break;
     }
     if (a.cutover && !cut_over && ph != RunPhase::kBackfill) {
-      Result<Reply> r = c->Execute(VerifyThenCutover());
-      printer.Break();
+      Command cut = VerifyThenCutover();
+      Result<Reply> r = c->Execute(cut);
+      watch.Command(cut, r);
       Outcome o = ReportCutover(r, ctx.global.json, a.table,
-                                /*in_server=*/false);
+                                /*in_server=*/false, display);
       if (!o.status.ok()) return stop(std::move(o));
       cut_over = true;
       if (!load) break;  // the job is done; reverse sync resumes with --resume
@@ -219,9 +296,8 @@ Outcome RunMigrate(const Context& ctx, const MigrateArgs& a) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   if (Interrupted()) {
-    printer.Break();
-    std::fprintf(stderr, "stopped; resume with `godwit migrate %s --resume`\n",
-                 a.table.c_str());
+    display.Print(stderr, "stopped; resume with `godwit migrate " + a.table +
+                              " --resume`\n");
   }
   return stop(Status::OK());
 }
@@ -261,8 +337,10 @@ void RegisterMigrateCommand(CLI::App& app, Context& ctx) {
       "long, so that applications following the pointer contract hold "
       "their writes (default: 6 on a remote store, 0 on the embedded one, "
       "where writers go through godwit)");
-  mig->callback(
-      [&ctx, a] { ctx.run = [&ctx, a] { return RunMigrate(ctx, *a); }; });
+  mig->callback([&ctx, a] {
+    ctx.json_errors = true;
+    ctx.run = [&ctx, a] { return RunMigrate(ctx, *a); };
+  });
 }
 
 }  // namespace godwit::cli

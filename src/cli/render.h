@@ -12,6 +12,8 @@
 #include "cli/cli.h"
 #include "godwit/controller.h"
 #include "godwit/migrate.h"
+#include "ops/analyze.h"
+#include "ops/timeline.h"
 
 namespace godwit::cli {
 
@@ -38,23 +40,16 @@ int ExitCodeOf(const Reply& r);
 // error.
 Outcome PrintReply(const Result<Reply>& r, bool json);
 
-// Progress of a run on stderr: a line rewritten in place on a terminal, a
-// line every 5 s otherwise, and with --json one JSON object per line each
-// time (stdout keeps the results: verify and flip reports). Print may be
-// called from an engine thread; calls must not overlap.
-class ProgressPrinter {
- public:
-  explicit ProgressPrinter(bool json);
-  void Print(const MigrationProgress& p);
-  // Ends a line rewritten in place, before other output.
-  void Break();
+// `godwit analyze`'s report for people: sizes, histogram, largest items,
+// hot partition keys, attributes, data-quality findings, capacity.
+std::string AnalysisText(const ops::TableAnalysis& a);
+// What a migration of the analysed table costs and takes at the budget.
+std::string EstimateText(const ops::MigrationEstimate& e);
 
- private:
-  const bool tty_;
-  const bool json_;
-  bool dirty_ = false;
-  std::chrono::steady_clock::time_point last_{};
-};
+// The figures of a run at its end (what `godwit migrate` prints below its
+// progress): items, backfill rate, lag, verify results, flips and their
+// write pauses, pauses; lines ending in '\n'.
+std::string RunFiguresText(const ops::RunFigures& f);
 
 }  // namespace godwit::cli
 

@@ -6,9 +6,22 @@
 // Signals: SIGINT and SIGTERM are blocked in every thread and taken by
 // sigwait() in the main thread; the server then shuts down gracefully and
 // the store is closed (its destructor flushes and releases the lock).
+//
+// Process settings for a long-lived server (docs/server.md, "Limits"): the
+// soft open-file limit is raised to the hard limit, and with glibc,
+// allocations of 1 MiB or more are mmap'ed (a fixed M_MMAP_THRESHOLD), so
+// that the memory of a large request goes back to the system once it is
+// answered instead of staying in the heap.
 #include <signal.h>
+#include <sys/resource.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
+#include <cerrno>
+#include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -16,6 +29,7 @@
 #include "cli/cli.h"
 #include "cli/config.h"
 #include "cli/session.h"
+#include "godwit/local_store.h"
 #include "godwit/server.h"
 #include "server/admin.h"
 
@@ -29,6 +43,9 @@ struct ServeArgs {
   std::string auth_file;
   int threads = 4;
   size_t max_body_bytes = size_t{16} << 20;
+  size_t max_inflight_bytes = size_t{256} << 20;
+  size_t max_connections = 0;
+  std::string min_free_space;  // empty: LocalStoreOptions' default
   bool no_sync = false;
   // The faithful stream and Time to Live (HandlerOptions).
   int stream_shards = 1;
@@ -41,6 +58,75 @@ struct ServeArgs {
   double ttl_scan_seconds = 5;
 };
 
+// --min-free-space: "0" (no watermark), "N%" of the file system, or a size
+// "N[K|M|G|T][i][B]" (binary units: 256M = 256 MiB).
+Status ParseMinFreeSpace(const std::string& text, LocalStoreOptions* o) {
+  auto bad = [&] {
+    return Status::InvalidArgument(
+        "--min-free-space \"" + text +
+        "\": want a size (256M, 1G, 1048576) or a percentage (5%)");
+  };
+  size_t end = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &end);
+  } catch (const std::exception&) {
+    return bad();
+  }
+  if (!std::isfinite(v) || v < 0 || end == 0) return bad();
+  std::string unit = text.substr(end);
+  if (unit == "%") {
+    if (v > 100) return bad();
+    o->min_free_bytes = 0;
+    o->min_free_fraction = v / 100;
+    return Status::OK();
+  }
+  for (const char* suffix : {"iB", "B", "i"}) {
+    std::string_view sv(suffix);
+    if (unit.size() > sv.size() && unit.ends_with(sv)) {
+      unit.resize(unit.size() - sv.size());
+      break;
+    }
+  }
+  double scale = 1;
+  if (unit == "K" || unit == "k") {
+    scale = 1024.0;
+  } else if (unit == "M" || unit == "m") {
+    scale = 1024.0 * 1024;
+  } else if (unit == "G" || unit == "g") {
+    scale = 1024.0 * 1024 * 1024;
+  } else if (unit == "T" || unit == "t") {
+    scale = 1024.0 * 1024 * 1024 * 1024;
+  } else if (!unit.empty() && unit != "B") {
+    return bad();
+  }
+  o->min_free_bytes = static_cast<uint64_t>(v * scale);
+  o->min_free_fraction = 0;
+  return Status::OK();
+}
+
+// The soft open-file limit up to the hard one (a server holds a descriptor
+// per connection and the store one per file). Returns the soft limit.
+rlim_t RaiseOpenFileLimit() {
+  struct rlimit rl {};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 0;
+  if (rl.rlim_cur < rl.rlim_max) {
+    struct rlimit want = rl;
+    want.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &want) == 0) {
+      rl = want;
+    } else {
+      std::fprintf(stderr,
+                   "godwit serve: cannot raise the open-file limit from %llu "
+                   "to %llu: %s\n",
+                   static_cast<unsigned long long>(rl.rlim_cur),
+                   static_cast<unsigned long long>(rl.rlim_max),
+                   std::strerror(errno));
+    }
+  }
+  return rl.rlim_cur;
+}
+
 Status RunServe(const Context& ctx, const ServeArgs& a) {
   ASSIGN_OR_RETURN(auto hp, server::ParseListenAddress(a.listen));
   ASSIGN_OR_RETURN(StoreTarget target, ResolveStore(ctx.global));
@@ -50,6 +136,43 @@ Status RunServe(const Context& ctx, const ServeArgs& a) {
         "godwit.toml) must be a directory, not a remote endpoint");
   }
   const std::string& path = target.path;
+
+  StoreOpenOptions open{.create = true, .sync = !a.no_sync};
+  if (!a.min_free_space.empty()) {
+    LocalStoreOptions lo;
+    RETURN_IF_ERROR(ParseMinFreeSpace(a.min_free_space, &lo));
+    open.min_free_bytes = lo.min_free_bytes;
+    open.min_free_fraction = lo.min_free_fraction;
+  }
+  server::ServerOptions so;
+  so.host = hp.first;
+  so.port = hp.second;
+  so.threads = a.threads;
+  so.max_body_bytes = a.max_body_bytes;
+  so.max_inflight_bytes = a.max_inflight_bytes;
+  so.max_connections = a.max_connections;
+  so.handler.region = a.region;
+  so.handler.stream_shards = a.stream_shards;
+  so.handler.shard_rotate_seconds = a.shard_rotate_seconds;
+  so.handler.stream_page_max = a.stream_page_max;
+  so.handler.stream_empty_page_rate = a.stream_empty_page_rate;
+  so.handler.iterator_ttl_seconds = a.iterator_ttl_seconds;
+  so.handler.stream_readers_per_shard = a.stream_readers_per_shard;
+  so.handler.stream_retention_seconds = a.stream_retention_seconds;
+  so.handler.ttl_scan_seconds = a.ttl_scan_seconds;
+  if (so.max_inflight_bytes / 5 < so.max_body_bytes) {
+    return Status::InvalidArgument(
+        "--max-inflight-bytes must be at least 5 times --max-body-bytes (a "
+        "body and the least its parsing takes)");
+  }
+  if (!a.auth_file.empty()) {
+    ASSIGN_OR_RETURN(so.auth, server::LoadAuthFile(a.auth_file));
+  }
+
+  rlim_t fds = RaiseOpenFileLimit();
+#if defined(__GLIBC__)
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
 
   // Block the signals before any thread starts, so that every thread
   // inherits the mask and only sigwait() below sees them.
@@ -62,42 +185,37 @@ Status RunServe(const Context& ctx, const ServeArgs& a) {
   // Applications address logical table names: the handler serves the
   // router's store, which resolves them through the pointer and holds their
   // writes during a cutover of a migration this server hosts.
-  ASSIGN_OR_RETURN(Session session,
-                   OpenSession(ctx, {.create = true, .sync = !a.no_sync}));
+  ASSIGN_OR_RETURN(Session session, OpenSession(ctx, open));
+  Status writable;
+  if (auto* local = dynamic_cast<LocalStore*>(session.store.get())) {
+    writable = local->WriteStatus();
+  }
   server::AdminHost host(session.env());
 
-  server::ServerOptions so;
-  so.host = hp.first;
-  so.port = hp.second;
-  so.threads = a.threads;
-  so.max_body_bytes = a.max_body_bytes;
-  so.handler.region = a.region;
-  so.handler.stream_shards = a.stream_shards;
-  so.handler.shard_rotate_seconds = a.shard_rotate_seconds;
-  so.handler.stream_page_max = a.stream_page_max;
-  so.handler.stream_empty_page_rate = a.stream_empty_page_rate;
-  so.handler.iterator_ttl_seconds = a.iterator_ttl_seconds;
-  so.handler.stream_readers_per_shard = a.stream_readers_per_shard;
-  so.handler.stream_retention_seconds = a.stream_retention_seconds;
-  so.handler.ttl_scan_seconds = a.ttl_scan_seconds;
   so.handler.admin = [&host](std::string_view op, std::string_view body) {
     return host.Handle(op, body);
   };
-  if (!a.auth_file.empty()) {
-    ASSIGN_OR_RETURN(so.auth, server::LoadAuthFile(a.auth_file));
-  }
   so.physical = session.store.get();  // for godwit's own remote store
   ASSIGN_OR_RETURN(std::unique_ptr<server::Server> srv,
                    server::Server::Start(session.router->store(), so));
 
+  if (!writable.ok()) {
+    std::fprintf(stderr, "godwit serve: READ-ONLY for now: %s\n",
+                 std::string(writable.message()).c_str());
+  }
+  std::fprintf(stderr,
+               "godwit serve: open-file limit %llu; at most %zu bytes of "
+               "requests in flight\n",
+               static_cast<unsigned long long>(fds), so.max_inflight_bytes);
   if (so.auth.empty()) {
     std::fprintf(stderr,
                  "godwit serve: WARNING: no --auth given: requests are not "
                  "authenticated, any credentials are accepted\n");
   } else {
     std::fprintf(stderr,
-                 "godwit serve: SigV4 required, %zu access key(s) from %s\n",
-                 so.auth.size(), a.auth_file.c_str());
+                 "godwit serve: SigV4 required, %zu access key(s) from %s, "
+                 "scoped to region %s, service dynamodb\n",
+                 so.auth.size(), a.auth_file.c_str(), a.region.c_str());
   }
   if (hp.first != "127.0.0.1" && hp.first != "localhost" && hp.first != "::1") {
     std::fprintf(stderr,
@@ -152,12 +270,29 @@ void RegisterServeCommands(CLI::App& app, Context& ctx) {
                    "request body cap (larger requests get HTTP 413)")
       ->capture_default_str();
   serve
-      ->add_option("--region", args->region,
-                   "region reported in ARNs and stream records")
+      ->add_option("--max-inflight-bytes", args->max_inflight_bytes,
+                   "bound on the bytes all requests hold at once (bodies and "
+                   "parsing); over it requests get ThrottlingException")
       ->capture_default_str();
-  serve->add_option("--auth", args->auth_file,
-                    "file of \"ACCESS_KEY_ID SECRET\" lines: require SigV4 "
-                    "signatures by these keys (default: accept anything)");
+  serve
+      ->add_option("--max-connections", args->max_connections,
+                   "connection cap (0: from the open-file limit); at the cap "
+                   "the longest-idle keep-alive connection is closed")
+      ->capture_default_str();
+  serve->add_option(
+      "--min-free-space", args->min_free_space,
+      "free space to keep on the store's disk, a size (256M, 1G) or a "
+      "percentage (5%); below it writes get HTTP 503 and reads go on "
+      "(default: 256M or 5% of the disk, whichever is less; 0: off)");
+  serve
+      ->add_option("--region", args->region,
+                   "region reported in ARNs and stream records, and the "
+                   "region SigV4 signatures must be scoped to")
+      ->capture_default_str();
+  serve->add_option(
+      "--auth", args->auth_file,
+      "file of \"ACCESS_KEY_ID SECRET [SESSION_TOKEN]\" lines: require "
+      "SigV4 signatures by these keys (default: accept anything)");
   serve->add_flag("--no-sync", args->no_sync,
                   "do not fsync each write (survives kill -9, not power loss)");
   // The stream as DynamoDB has it (docs/server.md, "A faithful stream").

@@ -2,7 +2,6 @@
 #include "cli/server_client.h"
 
 #include <curl/curl.h>
-#include <simdjson.h>
 
 #include <ctime>
 #include <memory>
@@ -11,6 +10,7 @@
 #include "cli/session.h"
 #include "godwit/server.h"
 #include "util/sigv4.h"
+#include "wire/errors.h"
 
 namespace godwit::cli {
 namespace {
@@ -26,35 +26,30 @@ size_t Append(char* data, size_t size, size_t n, void* out) {
 Status AdminErrorStatus(const std::string& url,
                         const RemoteStoreOptions& server, int http,
                         const std::string& body) {
-  simdjson::dom::parser parser;
-  simdjson::dom::object err;
-  std::string_view type, message;
-  if (parser.parse(body).get(err) != simdjson::SUCCESS ||
-      err["__type"].get(type) != simdjson::SUCCESS ||
-      err["message"].get(message) != simdjson::SUCCESS) {
-    return Status::Unavailable(url + " answered HTTP " + std::to_string(http) +
-                               ": " + body.substr(0, 200));
+  wire::ApiError e = wire::ApiError::FromResponse(http, body);
+  const wire::ErrorInfo* info = wire::FindError(e.type());
+  if (e.name().rfind("HTTP ", 0) == 0) {  // no DynamoDB-shaped error body
+    return Status::Unavailable(url + " answered " + e.name() + ": " +
+                               e.message());
   }
-  type = type.substr(type.find('#') + 1);
-  if (type == "MissingAuthenticationTokenException" ||
-      type == "IncompleteSignatureException" ||
-      type == "UnrecognizedClientException" ||
-      type == "InvalidSignatureException") {
+  if (info != nullptr && info->credentials) {
     return Status::FailedPrecondition(
-        "authentication failed at " + url + ": " + std::string(type) + ": " +
-        std::string(message) + " (access key " +
-        server.credentials.access_key_id +
+        "authentication failed at " + url + ": " + e.name() + ": " +
+        e.message() + " (access key " + server.credentials.access_key_id +
         ", source: " + server.credentials.source +
         "; a server started with --auth wants a key pair of its auth "
         "file: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or "
         "AWS_PROFILE)");
   }
-  StatusCode code = type == "ResourceNotFoundException" ? StatusCode::kNotFound
-                    : type == "ValidationException"
-                        ? StatusCode::kInvalidArgument
-                        : StatusCode::kFailedPrecondition;
-  return Status(code, std::string(message) + " (" + std::string(type) +
-                          " from " + url + ")");
+  // The admin API's own refusals: not found and bad requests keep their
+  // meaning; anything else (a run that cannot start, ...) is the server's
+  // state, not this command's input.
+  StatusCode code = StatusCode::kFailedPrecondition;
+  if (info != nullptr && (info->code == StatusCode::kNotFound ||
+                          info->code == StatusCode::kInvalidArgument)) {
+    code = info->code;
+  }
+  return Status(code, e.message() + " (" + e.name() + " from " + url + ")");
 }
 
 // POSTs a GodwitAdmin operation to --server, signed with the credentials

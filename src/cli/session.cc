@@ -75,6 +75,8 @@ Result<std::unique_ptr<Store>> OpenStore(const Context& ctx,
   o.path = path;
   o.create_if_missing = so.create;
   o.sync = so.sync;
+  if (so.min_free_bytes) o.min_free_bytes = *so.min_free_bytes;
+  if (so.min_free_fraction) o.min_free_fraction = *so.min_free_fraction;
   if (!so.long_running) o.retention_interval_micros = 0;
   Result<std::unique_ptr<Store>> s = OpenLocalStore(o);
   if (!s.ok() && s.status().IsNotFound()) {

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli/cli.h"
@@ -57,6 +58,10 @@ struct StoreOpenOptions {
   // short command leaves retention alone.
   bool long_running = false;
   bool sync = true;  // fsync each group commit (LocalStoreOptions::sync)
+  // The embedded store's free-space watermark (serve's --min-free-space);
+  // unset: LocalStoreOptions' default.
+  std::optional<uint64_t> min_free_bytes;
+  std::optional<double> min_free_fraction;
 };
 // Errors: NotFound "no store at PATH (...)"; InvalidArgument for an
 // unknown --store scheme (ResolveStore); IOError when another process holds

@@ -1,6 +1,7 @@
 // The store commands: table create|list|describe|drop, put, get, delete,
-// scan, import, export. Items on the command line and on stdout are
-// DynamoDB JSON; scan and export write DynamoDB-JSON lines ({"Item": ...}).
+// scan (import and export: import_export_commands.cc). Items on the command
+// line and on stdout are DynamoDB JSON; scan writes DynamoDB-JSON lines
+// ({"Item": ...}).
 //
 // Output: data goes to stdout; reports go to stdout as text, or as one JSON
 // object with --json, except when the data itself goes to stdout (export -),
@@ -40,51 +41,6 @@ Status WriteStdout(std::string_view s) {
   }
   return Status::OK();
 }
-
-// Shows progress on stderr when it is a terminal, at most every 250 ms.
-class Progress {
- public:
-  explicit Progress(std::string verb)
-      : verb_(std::move(verb)),
-        enabled_(::isatty(2) == 1),
-        start_(std::chrono::steady_clock::now()),
-        last_(start_) {}
-  void Update(uint64_t items, uint64_t bad, uint64_t bytes,
-              std::optional<uint64_t> total_bytes) {
-    if (!enabled_) return;
-    auto now = std::chrono::steady_clock::now();
-    if (now - last_ < std::chrono::milliseconds(250)) return;
-    last_ = now;
-    double secs = std::chrono::duration<double>(now - start_).count();
-    std::string line = "\r" + verb_ + " " + std::to_string(items) + " items";
-    if (bad) line += ", " + std::to_string(bad) + " bad";
-    if (secs > 0) {
-      line += ", " + std::to_string(static_cast<uint64_t>(items / secs)) +
-              " items/s";
-    }
-    if (total_bytes && *total_bytes > 0 && bytes > 0 && secs > 1) {
-      double frac = static_cast<double>(bytes) / *total_bytes;
-      if (frac > 0 && frac <= 1) {
-        line += ", " + std::to_string(static_cast<int>(frac * 100)) + "%";
-        line += ", ETA " +
-                std::to_string(static_cast<int>(secs / frac - secs)) + "s";
-      }
-    }
-    line += "   ";
-    Print(stderr, line);
-    shown_ = true;
-  }
-  void Done() {
-    if (shown_) Print(stderr, "\r\033[K");
-  }
-
- private:
-  const std::string verb_;
-  const bool enabled_;
-  const std::chrono::steady_clock::time_point start_;
-  std::chrono::steady_clock::time_point last_;
-  bool shown_ = false;
-};
 
 // ---- store access ----------------------------------------------------------
 
@@ -343,205 +299,6 @@ Status RunScan(const Context& ctx, const ScanArgs& a) {
   return Status::OK();
 }
 
-// ---- import / export -------------------------------------------------------
-
-struct FileArgs {
-  std::string table;
-  std::string file;
-  uint64_t max_errors = 0;
-  // import: create the table (and the store) with this key if missing.
-  std::string hash;
-  std::string range;
-};
-
-// Writes `pending` with BatchWrite, re-sending unprocessed entries and
-// retryable failures with backoff. On return `pending` is empty, or the
-// error says why not.
-Status WriteBatchWithRetry(Table& t, std::vector<WriteRequest>* pending,
-                           uint64_t* written) {
-  int attempt = 0;
-  while (!pending->empty()) {
-    size_t n = pending->size();
-    Result<BatchWriteResult> r = t.BatchWrite(*pending);
-    if (r.ok()) {
-      *written += n - r->unprocessed.size();
-      *pending = std::move(r->unprocessed);
-      if (pending->empty()) return Status::OK();
-    } else if (!r.status().retryable() || attempt >= 12) {
-      return r.status();
-    }
-    int delay_ms = std::min(1000, 10 << std::min(attempt, 7));
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
-    ++attempt;
-  }
-  return Status::OK();
-}
-
-// The table to import into; with --hash, created (and the store with it)
-// if missing.
-Result<std::pair<std::unique_ptr<Store>, std::shared_ptr<Table>>>
-OpenImportTable(const Context& ctx, const FileArgs& a) {
-  if (a.hash.empty()) {
-    if (!a.range.empty()) {
-      return Status::InvalidArgument("--range needs --hash");
-    }
-    ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx));
-    ASSIGN_OR_RETURN(std::shared_ptr<Table> t, OpenTable(*store, a.table));
-    return std::make_pair(std::move(store), std::move(t));
-  }
-  TableOptions opts;
-  ASSIGN_OR_RETURN(opts.key_schema, SchemaArgs(a.hash, a.range));
-  ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
-                   OpenStore(ctx, {.create = true}));
-  Result<std::shared_ptr<Table>> t = OpenTable(*store, a.table);
-  if (t.ok()) {
-    if (!((*t)->key_schema() == opts.key_schema)) {
-      return Status::InvalidArgument("table " + a.table + " exists with key " +
-                                     (*t)->key_schema().ToString() + ", not " +
-                                     opts.key_schema.ToString() +
-                                     " (--hash/--range)");
-    }
-    return std::make_pair(std::move(store), std::move(*t));
-  }
-  if (!t.status().IsNotFound()) return t.status();
-  RETURN_IF_ERROR(store->CreateTable(a.table, opts));
-  ASSIGN_OR_RETURN(std::shared_ptr<Table> created, store->GetTable(a.table));
-  return std::make_pair(std::move(store), std::move(created));
-}
-
-Status RunImport(const Context& ctx, const FileArgs& a) {
-  ASSIGN_OR_RETURN(auto opened, OpenImportTable(ctx, a));
-  std::unique_ptr<Store> store = std::move(opened.first);
-  std::shared_ptr<Table> t = std::move(opened.second);
-  ASSIGN_OR_RETURN(std::unique_ptr<ItemFileReader> in,
-                   ItemFileReader::Open(a.file));
-  const KeySchema& schema = t->key_schema();
-  std::vector<WriteRequest> pending;
-  std::vector<Key> pending_keys;
-  uint64_t imported = 0, bad = 0;
-  Progress progress("imported");
-  auto flush = [&]() -> Status {
-    Status s = WriteBatchWithRetry(*t, &pending, &imported);
-    pending_keys.clear();
-    return s;
-  };
-  auto report = [&](bool stopped) {
-    progress.Done();
-    if (ctx.global.json) {
-      Print(stdout, "{\"imported\":" + std::to_string(imported) +
-                        ",\"bad_lines\":" + std::to_string(bad) +
-                        ",\"stopped\":" + (stopped ? "true" : "false") + "}\n");
-    } else {
-      Print(stdout, "imported " + std::to_string(imported) + " items into " +
-                        a.table + ", " + std::to_string(bad) + " bad lines" +
-                        (stopped ? " (stopped)" : "") + "\n");
-    }
-  };
-  // Every good line read so far is written before any return.
-  auto stop = [&](Status why) -> Status {
-    Status f = flush();
-    report(true);
-    return f.ok() ? why : f;
-  };
-  Item item;
-  while (true) {
-    Result<bool> more = in->Next(&item);
-    Status line_error;
-    if (!more.ok()) {
-      if (!more.status().IsInvalidArgument()) return stop(more.status());
-      line_error = more.status();
-    } else if (!*more) {
-      break;
-    } else {
-      line_error = ValidateItem(item, &schema);
-      if (!line_error.ok()) {
-        line_error = Status::InvalidArgument(
-            "line " + std::to_string(in->line_number()) + ": " +
-            std::string(line_error.message()));
-      }
-    }
-    if (!line_error.ok()) {
-      ++bad;
-      Print(stderr, "godwit: import " + (a.file == "-" ? "stdin" : a.file) +
-                        ": " + std::string(line_error.message()) + "\n");
-      if (bad > a.max_errors) {
-        return stop(
-            Status::InvalidArgument("import stopped: " + std::to_string(bad) +
-                                    " bad lines, more than --max-errors " +
-                                    std::to_string(a.max_errors)));
-      }
-      continue;
-    }
-    Result<Key> key = ExtractKey(item, schema);
-    if (!key.ok()) return stop(key.status());
-    // BatchWrite refuses two requests on one key: the first goes first.
-    for (const Key& k : pending_keys) {
-      if (k == *key) {
-        Status s = flush();
-        if (!s.ok()) return stop(s);
-        break;
-      }
-    }
-    pending.push_back(WriteRequest::Put(std::move(item)));
-    pending_keys.push_back(std::move(key).value());
-    item = Item();
-    if (pending.size() == kMaxBatchWriteItems) {
-      Status s = flush();
-      if (!s.ok()) return stop(s);
-    }
-    progress.Update(imported, bad, in->bytes_read(), in->file_size());
-  }
-  Status s = flush();
-  if (!s.ok()) return stop(s);
-  report(false);
-  return Status::OK();
-}
-
-Status RunExport(const Context& ctx, const FileArgs& a) {
-  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(ctx));
-  ASSIGN_OR_RETURN(std::shared_ptr<Table> t, OpenTable(*store, a.table));
-  // A consistent copy where the store has snapshots (the embedded store);
-  // elsewhere (DynamoDB) a scan, as AWS's own export of a live table is.
-  Result<std::unique_ptr<Snapshot>> snap = t->GetSnapshot();
-  if (!snap.ok() && snap.status().code() != StatusCode::kUnimplemented) {
-    return snap.status();
-  }
-  if (!snap.ok()) {
-    std::fprintf(stderr,
-                 "godwit: this store has no snapshots: the export is a scan "
-                 "of the live table, not a point-in-time copy\n");
-  }
-  ASSIGN_OR_RETURN(std::unique_ptr<ItemFileWriter> out,
-                   ItemFileWriter::Open(a.file));
-  Progress progress("exported");
-  ScanOptions so;
-  so.snapshot = snap.ok() ? snap->get() : nullptr;
-  uint64_t n = 0;
-  while (true) {
-    ASSIGN_OR_RETURN(Page page, t->Scan(so));
-    for (const Item& item : page.items) {
-      RETURN_IF_ERROR(out->Write(item));
-      ++n;
-    }
-    progress.Update(n, 0, 0, std::nullopt);
-    if (page.next_page_token.empty()) break;
-    so.page_token = std::move(page.next_page_token);
-  }
-  RETURN_IF_ERROR(out->Close());
-  progress.Done();
-  FILE* report = a.file == "-" ? stderr : stdout;
-  std::string seq = snap.ok() ? std::to_string((*snap)->sequence()) : "";
-  if (ctx.global.json) {
-    Print(report, "{\"exported\":" + std::to_string(n) +
-                      ",\"sequence\":" + (seq.empty() ? "null" : seq) + "}\n");
-  } else {
-    Print(report, "exported " + std::to_string(n) + " items of " + a.table +
-                      (seq.empty() ? "" : " (as of sequence " + seq + ")") +
-                      " to " + (a.file == "-" ? "stdout" : a.file) + "\n");
-  }
-  return Status::OK();
-}
-
 }  // namespace
 
 void RegisterStoreCommands(CLI::App& app, Context& ctx) {
@@ -549,7 +306,6 @@ void RegisterStoreCommands(CLI::App& app, Context& ctx) {
   auto table_args = std::make_shared<TableArgs>();
   auto item_args = std::make_shared<ItemArgs>();
   auto scan_args = std::make_shared<ScanArgs>();
-  auto file_args = std::make_shared<FileArgs>();
   Context* c = &ctx;
 
   CLI::App* table =
@@ -633,38 +389,6 @@ void RegisterStoreCommands(CLI::App& app, Context& ctx) {
   scan->callback([c, scan_args] {
     c->run = [c, scan_args] { return RunScan(*c, *scan_args); };
   });
-
-  CLI::App* import = app.add_subcommand(
-      "import",
-      "write DynamoDB-JSON lines (.gz, .zst, - for stdin) into a table");
-  import->add_option("table", file_args->table, "table name")->required();
-  import->add_option("file", file_args->file, "input file, or - for stdin")
-      ->required();
-  import
-      ->add_option("--max-errors", file_args->max_errors,
-                   "go on past up to N bad lines (each is reported)")
-      ->capture_default_str();
-  import->add_option("--hash", file_args->hash,
-                     "create the table (and the store) if missing, with "
-                     "this partition key NAME:TYPE");
-  import->add_option("--range", file_args->range,
-                     "the sort key NAME:TYPE of a table --hash creates");
-  import->callback([c, file_args] {
-    c->run = [c, file_args] { return RunImport(*c, *file_args);
-};
-}  // namespace godwit::cli
-);
-
-CLI::App* exp = app.add_subcommand(
-    "export",
-    "write a table as DynamoDB-JSON lines (.gz, .zst, - for stdout), "
-    "consistent as of one sequence");
-exp->add_option("table", file_args->table, "table name")->required();
-exp->add_option("file", file_args->file, "output file, or - for stdout")
-    ->required();
-exp->callback([c, file_args] {
-  c->run = [c, file_args] { return RunExport(*c, *file_args); };
-});
 }
 
 }  // namespace godwit::cli

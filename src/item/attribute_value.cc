@@ -16,6 +16,10 @@
 // must be at depth <= kMaxNestingDepth (32). So a scalar may sit inside at
 // most 31 nested M/L values, which is what DynamoDB accepts ("Nesting Levels
 // have exceeded supported limits" for 32 wrappers around a scalar).
+//
+// Attribute names (ValidateItem): every name, at the top level and inside M
+// values, is at most kMaxAttributeNameSize bytes ("less than 64 KB", the
+// developer guide's naming rules).
 #include <algorithm>
 #include <cassert>
 #include <numeric>
@@ -279,10 +283,13 @@ std::string KeySchema::ToString() const {
 
 namespace {
 
-// Appends ".name" when the name is non-empty and only [A-Za-z0-9_-], else
-// ["name"] with the name escaped as a JSON string (the JSON codec's paths).
+// Appends ".name" when the name is non-empty, at most 256 bytes and only
+// [A-Za-z0-9_-], else ["name"] with the name escaped as a JSON string (the
+// JSON codec's paths); a longer name is cut at a UTF-8 character boundary
+// and shown as ["first 256 bytes..."], as the JSON codec shows it.
 void AppendPathName(std::string_view name, std::string* out) {
-  bool plain = !name.empty();
+  constexpr size_t kMaxShown = 256;
+  bool plain = !name.empty() && name.size() <= kMaxShown;
   for (char c : name) {
     if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
           (c >= '0' && c <= '9') || c == '_' || c == '-')) {
@@ -296,7 +303,16 @@ void AppendPathName(std::string_view name, std::string* out) {
     return;
   }
   out->push_back('[');
-  AppendJsonQuoted(name, out);
+  if (name.size() <= kMaxShown) {
+    AppendJsonQuoted(name, out);
+  } else {
+    size_t cut = kMaxShown;
+    while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) {
+      --cut;
+    }
+    AppendJsonQuoted(name.substr(0, cut), out);
+    out->insert(out->size() - 1, "...");
+  }
   out->push_back(']');
 }
 
@@ -461,9 +477,18 @@ std::string RenderPath(const std::vector<PathElem>& path) {
   return out;
 }
 
-// Checks depth below `v` (at depth `depth`), stopping at the first violation.
-Status CheckDepth(const AttributeValue& v, int depth,
-                  std::vector<PathElem>* path) {
+// An attribute name over kMaxAttributeNameSize; `path` ends at the name.
+Status NameTooLong(const std::vector<PathElem>& path, size_t size) {
+  return Status::InvalidArgument(RenderPath(path) + ": attribute name is " +
+                                 std::to_string(size) + " bytes, over the " +
+                                 std::to_string(kMaxAttributeNameSize) +
+                                 "-byte limit (DynamoDB: less than 64 KB)");
+}
+
+// Checks depth and attribute names below `v` (at depth `depth`), stopping at
+// the first violation.
+Status CheckNested(const AttributeValue& v, int depth,
+                   std::vector<PathElem>* path) {
   if (depth > kMaxNestingDepth) {
     return Status::InvalidArgument(
         RenderPath(*path) + ": nesting depth exceeds " +
@@ -471,12 +496,16 @@ Status CheckDepth(const AttributeValue& v, int depth,
   }
   if (v.is(AttrType::kM)) {
     for (const auto& [name, value] : v.m()) {
+      if (name.size() > kMaxAttributeNameSize) {
+        path->push_back({&name, 0});
+        return NameTooLong(*path, name.size());
+      }
       if (!value.is(AttrType::kM) && !value.is(AttrType::kL) &&
           depth < kMaxNestingDepth) {
         continue;
       }
       path->push_back({&name, 0});
-      RETURN_IF_ERROR(CheckDepth(value, depth + 1, path));
+      RETURN_IF_ERROR(CheckNested(value, depth + 1, path));
       path->pop_back();
     }
   } else if (v.is(AttrType::kL)) {
@@ -487,7 +516,7 @@ Status CheckDepth(const AttributeValue& v, int depth,
         continue;
       }
       path->push_back({nullptr, i});
-      RETURN_IF_ERROR(CheckDepth(list[i], depth + 1, path));
+      RETURN_IF_ERROR(CheckNested(list[i], depth + 1, path));
       path->pop_back();
     }
   }
@@ -502,10 +531,14 @@ Status ValidateItem(const Item& item, const KeySchema* schema) {
   }
   std::vector<PathElem> path;
   for (const auto& [name, value] : item) {
+    if (name.size() > kMaxAttributeNameSize) {
+      path.assign(1, PathElem{&name, 0});
+      return NameTooLong(path, name.size());
+    }
     if (!value.is(AttrType::kM) && !value.is(AttrType::kL)) continue;
     path.clear();
     path.push_back({&name, 0});
-    RETURN_IF_ERROR(CheckDepth(value, 1, &path));
+    RETURN_IF_ERROR(CheckNested(value, 1, &path));
   }
   size_t size = ItemSize(item);
   if (size > kMaxItemSize) {

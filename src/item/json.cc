@@ -24,7 +24,8 @@
 //     at most 31 M/L values. The depth of a value is checked before it is
 //     parsed, so recursion is bounded whatever the input.
 //   - Duplicate attribute names (in an item or an M) and duplicate set members
-//     are errors, not "last one wins".
+//     are errors, not "last one wins". A name over kMaxAttributeNameSize
+//     bytes ("less than 64 KB", as DynamoDB) is an error at its path.
 //
 // Errors are InvalidArgument "<path>: <reason>". The path is JSONPath-like:
 // "$" is the parsed document, ".name" an attribute or key whose name is
@@ -716,6 +717,12 @@ struct JsonParser::Impl {
       if (e) return FailJson(e);
       std::string_view key;
       if (!Key(field, &key)) return false;
+      if (key.size() > kMaxAttributeNameSize) {
+        Fail("attribute name is " + std::to_string(key.size()) +
+             " bytes, over the " + std::to_string(kMaxAttributeNameSize) +
+             "-byte limit (DynamoDB: less than 64 KB)");
+        return Push(key);
+      }
       AttributeMap::Entry& entry = entries.emplace_back(key, AttributeValue());
       if (!ParseAttr(field.value(), depth, &entry.second)) {
         return Push(entry.first);

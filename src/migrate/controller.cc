@@ -12,6 +12,7 @@
 #include "control/ledger.h"
 #include "godwit/transform.h"
 #include "migrate/controller_lease.h"
+#include "migrate/controller_timeline.h"
 #include "migrate/run_state.h"
 #include "transform/lua_mapper.h"
 #include "transform/plan.h"
@@ -189,10 +190,15 @@ struct Controller::Parts {
   std::atomic<bool> ended{false};
   std::atomic<bool> stopped{false};
   std::mutex stop_mu;  // serialises StopEngine; taken before `mu`
+  // The run's time series (after `migration`: it samples it).
+  std::unique_ptr<migrate::ControllerTimeline> timeline;
 };
 
 Controller::Controller(std::unique_ptr<Parts> parts)
-    : parts_(std::move(parts)), migration_(parts_->migration.get()) {}
+    : parts_(std::move(parts)), migration_(parts_->migration.get()) {
+  parts_->timeline = std::make_unique<migrate::ControllerTimeline>(
+      RunDirectory(parts_->env, migration_->plan().logical_table), migration_);
+}
 
 Controller::~Controller() {
   Stop();
@@ -208,6 +214,7 @@ Controller::~Controller() {
 void Controller::StopEngine(Parts* p) {
   std::lock_guard stopping(p->stop_mu);
   if (p->stopped.exchange(true)) return;
+  if (p->timeline) p->timeline->Stop();
   std::lock_guard lock(p->mu);
   p->migration->Stop();
 }
@@ -305,6 +312,16 @@ Status Controller::WaitCaughtUp() {
 }
 
 Result<Reply> Controller::Execute(const Command& c) {
+  auto t0 = std::chrono::steady_clock::now();
+  Result<Reply> r = ExecuteCommand(c);
+  parts_->timeline->RecordCommand(
+      c, r,
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count());
+  return r;
+}
+
+Result<Reply> Controller::ExecuteCommand(const Command& c) {
   RETURN_IF_ERROR(ValidateCommand(c));
   const std::string& table = info_.table;
   auto unavailable = [&]() -> Status {

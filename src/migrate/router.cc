@@ -1,20 +1,22 @@
 #include "migrate/router.h"
 
 #include <map>
-#include <mutex>
-#include <shared_mutex>
 #include <string>
+
+#include "util/mutex.h"
 
 namespace godwit::migrate {
 namespace {
 
 // One logical table's route.
 struct Route {
-  std::string logical;
+  Route(std::string l, std::shared_ptr<Table> t)
+      : logical(std::move(l)), active(std::move(t)) {}
+  const std::string logical;
   // Readers/writers take it shared for the length of one operation; a hold
   // takes it exclusively.
-  std::shared_mutex gate;
-  std::shared_ptr<Table> active;  // GUARDED_BY(gate)
+  SharedMutex gate;
+  std::shared_ptr<Table> active GUARDED_BY(gate);
 };
 
 // A table whose every operation goes to the route's active table.
@@ -28,51 +30,51 @@ class RoutedTable : public Table {
   // differently); an application writing across a flip uses
   // Router::WithActiveTable.
   const KeySchema& key_schema() const override {
-    std::shared_lock lock(route_->gate);
+    ReaderMutexLock lock(&route_->gate);
     return route_->active->key_schema();
   }
   Result<std::optional<Item>> Get(const Key& key) override {
-    std::shared_lock lock(route_->gate);
+    ReaderMutexLock lock(&route_->gate);
     return route_->active->Get(key);
   }
   Status WithStableTable(const std::function<Status(Table&)>& fn) override {
-    std::shared_lock lock(route_->gate);
+    ReaderMutexLock lock(&route_->gate);
     return fn(*route_->active);
   }
   Result<std::optional<Item>> Put(const Item& item,
                                   const Condition& cond) override {
-    std::shared_lock lock(route_->gate);
+    ReaderMutexLock lock(&route_->gate);
     return route_->active->Put(item, cond);
   }
   Result<std::optional<Item>> Delete(const Key& key,
                                      const Condition& cond) override {
-    std::shared_lock lock(route_->gate);
+    ReaderMutexLock lock(&route_->gate);
     return route_->active->Delete(key, cond);
   }
   Result<BatchWriteResult> BatchWrite(
       std::vector<WriteRequest> requests) override {
-    std::shared_lock lock(route_->gate);
+    ReaderMutexLock lock(&route_->gate);
     return route_->active->BatchWrite(std::move(requests));
   }
   Result<Page> Query(const QueryOptions& opts) override {
-    std::shared_lock lock(route_->gate);
+    ReaderMutexLock lock(&route_->gate);
     return route_->active->Query(opts);
   }
   Result<Page> Scan(const ScanOptions& opts) override {
-    std::shared_lock lock(route_->gate);
+    ReaderMutexLock lock(&route_->gate);
     return route_->active->Scan(opts);
   }
   Result<std::unique_ptr<Snapshot>> GetSnapshot() override {
-    std::shared_lock lock(route_->gate);
+    ReaderMutexLock lock(&route_->gate);
     return route_->active->GetSnapshot();
   }
   Result<std::unique_ptr<StreamReader>> OpenStream(
       const StreamPosition& pos) override {
-    std::shared_lock lock(route_->gate);
+    ReaderMutexLock lock(&route_->gate);
     return route_->active->OpenStream(pos);
   }
   Result<TableDescription> Describe() override {
-    std::shared_lock lock(route_->gate);
+    ReaderMutexLock lock(&route_->gate);
     return route_->active->Describe();
   }
 
@@ -80,12 +82,16 @@ class RoutedTable : public Table {
   std::shared_ptr<Route> route_;
 };
 
+// Holds the route's gate exclusively from construction to destruction (a
+// lock the analysis cannot follow across functions; Flip asserts it).
 class Hold : public WriteHold {
  public:
-  explicit Hold(std::shared_ptr<Route> route)
+  explicit Hold(std::shared_ptr<Route> route) NO_THREAD_SAFETY_ANALYSIS
       : route_(std::move(route)),
-        lock_(route_->gate),
-        start_(std::chrono::steady_clock::now()) {}
+        start_(std::chrono::steady_clock::now()) {
+    route_->gate.Lock();
+  }
+  ~Hold() override NO_THREAD_SAFETY_ANALYSIS { route_->gate.Unlock(); }
   double held_ms() const override {
     return std::chrono::duration<double, std::milli>(
                std::chrono::steady_clock::now() - start_)
@@ -95,7 +101,6 @@ class Hold : public WriteHold {
 
  private:
   std::shared_ptr<Route> route_;
-  std::unique_lock<std::shared_mutex> lock_;
   std::chrono::steady_clock::time_point start_;
 };
 
@@ -140,25 +145,24 @@ class RouterImpl : public RouterControl {
       const std::string& logical,
       const std::function<Status(Table& active)>& fn) override {
     ASSIGN_OR_RETURN(std::shared_ptr<Route> route, GetRoute(logical));
-    std::shared_lock lock(route->gate);
+    ReaderMutexLock lock(&route->gate);
     return fn(*route->active);
   }
 
-  Result<std::shared_ptr<Route>> GetRoute(const std::string& logical) {
-    std::lock_guard lock(mu_);
+  Result<std::shared_ptr<Route>> GetRoute(const std::string& logical)
+      EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
     auto it = routes_.find(logical);
     if (it != routes_.end()) return it->second;
     ASSIGN_OR_RETURN(std::string physical, Resolve(logical));
     ASSIGN_OR_RETURN(std::shared_ptr<Table> table, inner_->GetTable(physical));
-    auto route = std::make_shared<Route>();
-    route->logical = logical;
-    route->active = std::move(table);
+    auto route = std::make_shared<Route>(logical, std::move(table));
     routes_.emplace(logical, route);
     return route;
   }
 
-  void Forget(const std::string& logical) {
-    std::lock_guard lock(mu_);
+  void Forget(const std::string& logical) EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
     routes_.erase(logical);
   }
 
@@ -177,15 +181,16 @@ class RouterImpl : public RouterControl {
     ASSIGN_OR_RETURN(std::shared_ptr<Table> table,
                      inner_->GetTable(p.physical));
     RETURN_IF_ERROR(control::SetPointer(inner_, logical, p));
-    h->route()->active = std::move(table);  // we hold the gate exclusively
+    h->route()->gate.AssertHeld();  // the hold has it exclusively
+    h->route()->active = std::move(table);
     return Status::OK();
   }
 
  private:
   Store* inner_;
   RoutedStore store_;
-  std::mutex mu_;
-  std::map<std::string, std::shared_ptr<Route>> routes_;  // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::map<std::string, std::shared_ptr<Route>> routes_ GUARDED_BY(mu_);
 };
 
 Status RoutedStore::DropTable(const std::string& name) {

@@ -5,7 +5,6 @@
 
 #include <chrono>
 #include <memory>
-#include <shared_mutex>
 #include <string>
 
 #include "control/control_table.h"

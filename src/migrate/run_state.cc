@@ -1,5 +1,6 @@
 #include "migrate/run_state.h"
 
+#include <algorithm>
 #include <string>
 
 #include "control/control_table.h"
@@ -120,6 +121,22 @@ Item RunStateToItem(const RunState& s) {
   item.Set("errors", U(s.errors));
   item.Set("captured", U(s.captured));
   item.Set("replayed", U(s.replayed));
+  if (s.last_verify) {
+    const VerifyRecord& v = *s.last_verify;
+    AttributeMap m;
+    m.Set("ok", AttributeValue::Bool(v.ok));
+    m.Set("phase", U(static_cast<uint64_t>(v.phase)));
+    m.Set("sequence", U(v.sequence));
+    m.Set("dest_created", U(static_cast<uint64_t>(std::max<int64_t>(
+                              0, v.destination_created_micros))));
+    m.Set("differences", U(v.differences));
+    m.Set("unmapped", U(v.unmapped));
+    m.Set("unsettled", U(v.unsettled));
+    m.Set("expected", U(v.expected_items));
+    m.Set("destination", U(v.destination_items));
+    m.Set("at", U(static_cast<uint64_t>(std::max<int64_t>(0, v.at_micros))));
+    item.Set("verify", AttributeValue::M(std::move(m)));
+  }
   return item;
 }
 
@@ -175,6 +192,32 @@ Result<RunState> RunStateFromItem(const Item& item) {
       m.sha256 = mr.S("sha256");
       RETURN_IF_ERROR(mr.status());
       s.migrations.push_back(std::move(m));
+    }
+  }
+  if (const AttributeValue* v = item.Find("verify")) {
+    if (!v->is(AttrType::kM)) {
+      r.Fail("verify", "M");
+    } else {
+      Reader vr(v->m(), "$.verify");
+      VerifyRecord rec;
+      rec.ok = vr.Bool("ok");
+      uint64_t vphase = vr.U64("phase");
+      rec.sequence = vr.U64("sequence");
+      rec.destination_created_micros =
+          static_cast<int64_t>(vr.U64("dest_created"));
+      rec.differences = vr.U64("differences");
+      rec.unmapped = vr.U64("unmapped");
+      rec.unsettled = vr.U64("unsettled");
+      rec.expected_items = vr.U64("expected");
+      rec.destination_items = vr.U64("destination");
+      rec.at_micros = static_cast<int64_t>(vr.U64("at"));
+      RETURN_IF_ERROR(vr.status());
+      if (vphase < 1 || vphase > 5) {
+        return Status::DataLoss("run state $.verify.phase: unknown phase " +
+                                std::to_string(vphase));
+      }
+      rec.phase = static_cast<RunPhase>(vphase);
+      s.last_verify = rec;
     }
   }
   RETURN_IF_ERROR(r.status());

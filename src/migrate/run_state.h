@@ -16,7 +16,16 @@
 //   migrations:L of M  {number:N, name:S, sha256:S}
 //   dest_hash:S dest_range:S (optional)  the destination key schema "pk:S"
 //   started:N          micros since the epoch
-//   counters:M         scanned, written, dropped, errors, captured, replayed
+//   dropped:N errors:N captured:N replayed:N   counters (optional, 0)
+//   verify:M (optional) the last verify of the run, absent if none holds:
+//     {ok:BOOL            the report was ok() (VerifyReport)
+//      phase:N            the run's phase when it ran (RunPhase)
+//      sequence:N         the stream sequence compared at
+//      dest_created:N     the destination's created_micros then
+//      differences:N unmapped:N unsettled:N expected:N destination:N
+//      at:N}              micros since the epoch
+//     It is removed when what it proved may no longer hold: a phase
+//     change, a run error, a resume that created the destination anew.
 //
 // Why each field is safe to resume from is stated where it is advanced
 // (engine.cc): a field only moves past work that is durable.
@@ -37,6 +46,22 @@ struct SegmentState {
   std::string token;  // page token to resume from ("" = the start)
   uint64_t scanned = 0;
   uint64_t written = 0;
+};
+
+// The last verify of a run (see `verify:M` above): what the flips' gate
+// reads.
+struct VerifyRecord {
+  bool ok = false;
+  RunPhase phase = RunPhase::kBackfill;
+  uint64_t sequence = 0;
+  int64_t destination_created_micros = 0;
+  uint64_t differences = 0;
+  uint64_t unmapped = 0;
+  uint64_t unsettled = 0;
+  uint64_t expected_items = 0;
+  uint64_t destination_items = 0;
+  int64_t at_micros = 0;
+  friend bool operator==(const VerifyRecord&, const VerifyRecord&) = default;
 };
 
 struct RunState {
@@ -60,6 +85,7 @@ struct RunState {
   uint64_t errors = 0;
   uint64_t captured = 0;
   uint64_t replayed = 0;
+  std::optional<VerifyRecord> last_verify;
 };
 
 Item RunStateToItem(const RunState& s);

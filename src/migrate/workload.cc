@@ -3,8 +3,10 @@
 #include <chrono>
 #include <cstdio>
 #include <random>
+#include <set>
 
 #include "godwit/json.h"
+#include "migrate/table_ops.h"
 #include "util/rate_limiter.h"
 
 namespace godwit::migrate {
@@ -164,6 +166,7 @@ LoadGenerator::LoadGenerator(Router* router, std::string logical,
       mappers_(mappers),
       opts_(opts) {
   next_id_ = opts_.existing;
+  MutexLock lock(&map_mu_);
   if (opts_.track) {
     for (uint64_t id = 0; id < opts_.existing; ++id) model_.emplace(id, 0);
   }
@@ -189,16 +192,17 @@ void LoadGenerator::Stop() {
 }
 
 LoadStats LoadGenerator::stats() const {
-  std::lock_guard lock(stats_mu_);
+  MutexLock lock(&stats_mu_);
   return stats_;
 }
 
 std::map<uint64_t, std::optional<uint64_t>> LoadGenerator::Model() const {
-  std::lock_guard lock(map_mu_);
+  MutexLock lock(&map_mu_);
   return model_;
 }
 
 Status LoadGenerator::WriteOne(ItemMapper* mapper, uint64_t id,
+                               std::optional<uint64_t> current,
                                std::optional<uint64_t> version) {
   return router_->WithActiveTable(logical_, [&](Table& t) -> Status {
     bool blue = t.name() == blue_table_;
@@ -212,16 +216,42 @@ Status LoadGenerator::WriteOne(ItemMapper* mapper, uint64_t id,
                                         " is " + t.name() +
                                         " and the load has no mapper");
     }
-    std::vector<Item> outs;
-    RETURN_IF_ERROR(
-        mapper->Up(MakeOrder(id, version.value_or(0)), &outs, nullptr));
-    for (Item& o : outs) {
-      if (version) {
-        RETURN_IF_ERROR(t.Put(o).status());
-      } else {
-        ASSIGN_OR_RETURN(Key key, ExtractKey(o, t.key_schema()));
-        RETURN_IF_ERROR(t.Delete(key).status());
+    // The new shape: put up(new), and delete the keys of up(old) that
+    // up(new) does not have (a fan-out's rows of lines an update removed).
+    std::vector<Item> outs, old_outs;
+    if (version) {
+      RETURN_IF_ERROR(mapper->Up(MakeOrder(id, *version), &outs, nullptr));
+    }
+    if (current) {
+      RETURN_IF_ERROR(mapper->Up(MakeOrder(id, *current), &old_outs, nullptr));
+    }
+    std::set<std::string> kept;
+    for (const Item& o : outs) {
+      ASSIGN_OR_RETURN(std::string kb, KeyBytes(o, t.key_schema()));
+      kept.insert(std::move(kb));
+    }
+    std::vector<WriteRequest> writes;
+    for (const Item& o : old_outs) {
+      ASSIGN_OR_RETURN(Key key, ExtractKey(o, t.key_schema()));
+      if (kept.count(KeyBytes(key)) == 0) {
+        writes.push_back(WriteRequest::Delete(std::move(key)));
       }
+    }
+    for (Item& o : outs) writes.push_back(WriteRequest::Put(std::move(o)));
+    if (writes.size() == 1) {
+      if (writes[0].kind == WriteRequest::Kind::kPut) {
+        return t.Put(writes[0].item).status();
+      }
+      return t.Delete(writes[0].key).status();
+    }
+    // One batch where it fits: atomic on the embedded store, so a snapshot
+    // never holds half of an order's rows.
+    for (size_t b = 0; b < writes.size(); b += kMaxBatchWriteItems) {
+      size_t e = std::min(writes.size(), b + kMaxBatchWriteItems);
+      std::vector<WriteRequest> batch(
+          std::make_move_iterator(writes.begin() + b),
+          std::make_move_iterator(writes.begin() + e));
+      RETURN_IF_ERROR(WriteBatchRetrying(&t, std::move(batch)));
     }
     return Status::OK();
   });
@@ -232,7 +262,7 @@ void LoadGenerator::Worker(int index) {
   if (mappers_ != nullptr) {
     Result<std::unique_ptr<ItemMapper>> m = mappers_->NewMapper();
     if (!m.ok()) {
-      std::lock_guard lock(stats_mu_);
+      MutexLock lock(&stats_mu_);
       ++stats_.errors;
       stats_.last_error = m.status().ToString();
       return;
@@ -263,11 +293,11 @@ void LoadGenerator::Worker(int index) {
       bool hot = opts_.hot_keys > 0 && rng() % 3 == 0;
       id = hot ? rng() % std::min(opts_.hot_keys, known) : rng() % known;
     }
-    std::lock_guard stripe(stripes_[id % kStripes]);
+    MutexLock stripe(&stripes_[id % kStripes]);
     std::optional<uint64_t> current;
     bool exists_in_model = false;
     {
-      std::lock_guard lock(map_mu_);
+      MutexLock lock(&map_mu_);
       auto it = model_.find(id);
       if (it != model_.end()) {
         current = it->second;
@@ -284,11 +314,11 @@ void LoadGenerator::Worker(int index) {
       if (op == kInsert) next = 0;
     }
     auto t0 = std::chrono::steady_clock::now();
-    Status s = WriteOne(mapper.get(), id, next);
+    Status s = WriteOne(mapper.get(), id, current, next);
     double ms = std::chrono::duration<double, std::milli>(
                     std::chrono::steady_clock::now() - t0)
                     .count();
-    std::lock_guard lock(stats_mu_);
+    MutexLock lock(&stats_mu_);
     stats_.max_latency_ms = std::max(stats_.max_latency_ms, ms);
     if (!s.ok()) {
       // Not acknowledged: the model keeps the previous state.
@@ -300,7 +330,7 @@ void LoadGenerator::Worker(int index) {
     if (op == kUpdate) ++stats_.updates;
     if (op == kDelete) ++stats_.deletes;
     if (opts_.track) {
-      std::lock_guard ml(map_mu_);
+      MutexLock ml(&map_mu_);
       model_[id] = next;
     }
   }
@@ -313,8 +343,10 @@ Result<uint64_t> LoadGenerator::CheckTable(
     if (mappers_ == nullptr) return Status::InvalidArgument("no mapper");
     ASSIGN_OR_RETURN(mapper, mappers_->NewMapper());
   }
-  // id -> item as found in the table.
-  std::map<uint64_t, Item> found;
+  const KeySchema& schema = table->key_schema();
+  // id -> key bytes -> item, as found in the table (an order may have
+  // several rows in the new shape).
+  std::map<uint64_t, std::map<std::string, Item>> found;
   uint64_t mismatches = 0;
   auto note = [&](std::string what) {
     ++mismatches;
@@ -334,7 +366,8 @@ Result<uint64_t> LoadGenerator::CheckTable(
         note("item without orderId: " + ItemToJson(item));
         continue;
       }
-      found.emplace(static_cast<uint64_t>(*id), std::move(item));
+      ASSIGN_OR_RETURN(std::string kb, KeyBytes(item, schema));
+      found[static_cast<uint64_t>(*id)].emplace(std::move(kb), std::move(item));
     }
     so.page_token = std::move(page.next_page_token);
   } while (!so.page_token.empty());
@@ -344,26 +377,38 @@ Result<uint64_t> LoadGenerator::CheckTable(
     auto it = found.find(id);
     if (!version) {
       if (it != found.end())
-        note("order " + std::to_string(id) + " was deleted but is present");
+        note("order " + std::to_string(id) + " was deleted but has " +
+             std::to_string(it->second.size()) + " rows");
       continue;
     }
-    Item expected = MakeOrder(id, *version);
-    if (!is_blue) {
-      std::vector<Item> outs;
-      RETURN_IF_ERROR(mapper->Up(expected, &outs, nullptr));
-      if (outs.size() != 1)
-        return Status::InvalidArgument("check needs a 1:1 mapping");
-      expected = std::move(outs[0]);
+    std::vector<Item> expected;
+    if (is_blue) {
+      expected.push_back(MakeOrder(id, *version));
+    } else {
+      RETURN_IF_ERROR(mapper->Up(MakeOrder(id, *version), &expected, nullptr));
     }
-    if (it == found.end()) {
+    std::map<std::string, Item> rows;
+    if (it != found.end()) rows = it->second;
+    for (const Item& e : expected) {
+      ASSIGN_OR_RETURN(std::string kb, KeyBytes(e, schema));
+      auto row = rows.find(kb);
+      if (row == rows.end()) {
+        note("order " + std::to_string(id) + " version " +
+             std::to_string(*version) + " is missing " + KeyJson(e, schema));
+        continue;
+      }
+      if (!(row->second == e)) {
+        note("order " + std::to_string(id) + " differs: expected " +
+             ItemToJson(e) + " found " + ItemToJson(row->second));
+      }
+      rows.erase(row);
+    }
+    for (const auto& [kb, item] : rows) {
       note("order " + std::to_string(id) + " version " +
-           std::to_string(*version) + " is missing");
-    } else if (!(it->second == expected)) {
-      note("order " + std::to_string(id) + " differs: expected " +
-           ItemToJson(expected) + " found " + ItemToJson(it->second));
+           std::to_string(*version) + " has a stray row " + ItemToJson(item));
     }
   }
-  for (const auto& [id, item] : found) {
+  for (const auto& [id, rows] : found) {
     if (model.count(id) == 0)
       note("order " + std::to_string(id) + " was never written");
   }

@@ -12,7 +12,10 @@
 // Writers know both shapes the way a blue/green application does: they
 // build the blue item and, when the router says the active table is another
 // one, map it with the migration's `up` (they are given the mapper factory)
-// and write the result. Every acknowledged write updates an in-memory model
+// and write the result, deleting the rows up(previous version) had that
+// up(new version) has not (in one batch write where it fits). Without
+// `track` the previous version is assumed to be 0, so a fan-out mapping
+// may leave stray rows. Every acknowledged write updates an in-memory model
 // under a per-key lock held across the write, so the model is the commit
 // order of each key; tests compare the tables with it.
 #ifndef GODWIT_MIGRATE_WORKLOAD_H_
@@ -22,13 +25,13 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "godwit/migrate.h"
+#include "util/mutex.h"
 
 namespace godwit::migrate {
 
@@ -71,19 +74,25 @@ class LoadGenerator {
   void Start();
   void Stop();  // joins the threads
   bool running() const { return running_.load(); }
-  LoadStats stats() const;
+  LoadStats stats() const EXCLUDES(stats_mu_);
 
   // The model: the acknowledged state of every id touched or seeded
   // (nullopt = deleted). Call after Stop().
-  std::map<uint64_t, std::optional<uint64_t>> Model() const;
-  // Compares `table` (blue if is_blue, else holding `up` images) with the
-  // model; returns the number of mismatches and fills up to 10 examples.
+  std::map<uint64_t, std::optional<uint64_t>> Model() const EXCLUDES(map_mu_);
+  // Compares `table` (blue if is_blue, else holding `up` images, any
+  // number per order, each with the order's orderId) with the model:
+  // every row of every acknowledged version, and no other row. Returns the
+  // number of mismatches and fills up to 10 examples.
   Result<uint64_t> CheckTable(Table* table, bool is_blue,
                               std::vector<std::string>* examples) const;
 
  private:
   void Worker(int index);
+  // Writes version `version` of order `id` (nullopt: deletes it), whose
+  // acknowledged version is `current`. In the new shape it puts up(new)
+  // and deletes the keys of up(current) that up(new) does not have.
   Status WriteOne(ItemMapper* mapper, uint64_t id,
+                  std::optional<uint64_t> current,
                   std::optional<uint64_t> version);
 
   Router* router_;
@@ -96,14 +105,15 @@ class LoadGenerator {
   std::vector<std::thread> threads_;
   std::atomic<uint64_t> next_id_{0};
 
+  // A writer holds the stripe of an id from reading the model's entry to
+  // updating it after its write, so the model is each id's commit order.
   static constexpr size_t kStripes = 256;
-  mutable std::mutex stripes_[kStripes];
-  // id -> version (nullopt = deleted); each entry guarded by its stripe,
-  // the map structure by map_mu_.
-  mutable std::mutex map_mu_;
-  std::map<uint64_t, std::optional<uint64_t>> model_;
-  mutable std::mutex stats_mu_;
-  LoadStats stats_;
+  Mutex stripes_[kStripes];
+  // id -> version (nullopt = deleted).
+  mutable Mutex map_mu_;
+  std::map<uint64_t, std::optional<uint64_t>> model_ GUARDED_BY(map_mu_);
+  mutable Mutex stats_mu_;
+  LoadStats stats_ GUARDED_BY(stats_mu_);
 };
 
 }  // namespace godwit::migrate

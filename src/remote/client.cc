@@ -156,8 +156,12 @@ Client::Response Client::Send(Service svc, std::string_view op,
   in.method = "POST";
   in.path_and_query = "/";
   in.host = streams ? streams_host_ : host_;
+  // godwit serve: address physical tables, not the tables their names
+  // route to (ServerOptions::physical). Signed: with --auth the server
+  // takes it only from the signed headers; other endpoints ignore it.
   in.headers = {{"Content-Type", "application/x-amz-json-1.0"},
-                {"X-Amz-Target", target}};
+                {"X-Amz-Target", target},
+                {std::string(server::kPhysicalTablesHeader), "1"}};
   in.body = body;
   in.region = opts_.region;
   in.service = "dynamodb";
@@ -183,10 +187,6 @@ Client::Response Client::Send(Service svc, std::string_view op,
     hdrs = curl_slist_append(hdrs, (k + ": " + v).c_str());
   }
   hdrs = curl_slist_append(hdrs, "Expect:");
-  // godwit serve: address physical tables, not the tables their names
-  // route to (ServerOptions::physical). Unsigned; other endpoints ignore it.
-  hdrs = curl_slist_append(
-      hdrs, (std::string(server::kPhysicalTablesHeader) + ": 1").c_str());
   const std::string& url = streams ? opts_.streams_endpoint : opts_.endpoint;
   std::string full = url + "/";
   curl_easy_setopt(h, CURLOPT_URL, full.c_str());

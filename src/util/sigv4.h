@@ -38,6 +38,8 @@ std::string Lower(std::string_view s);
 std::string Sha256Hex(std::string_view data);
 // Raw HMAC-SHA256 (32 bytes).
 std::string HmacSha256(std::string_view key, std::string_view data);
+// a == b, in time that depends on the lengths only (signatures, tokens).
+bool ConstantTimeEquals(std::string_view a, std::string_view b);
 
 // Trims and collapses runs of spaces/tabs into one space.
 std::string CanonicalHeaderValue(std::string_view v);

@@ -28,7 +28,7 @@
 
 extern char** environ;
 
-namespace godwit::testing {
+namespace godwit::test {
 
 inline constexpr char kRenameMigration[] = R"(return {
   description = 'rename legacy to modern',
@@ -179,6 +179,6 @@ class Project {
   int counter_ = 0;
 };
 
-}  // namespace godwit::testing
+}  // namespace godwit::test
 
 #endif  // GODWIT_TESTS_CLI_CLI_TEST_UTIL_H_

@@ -18,9 +18,9 @@
 namespace godwit {
 namespace {
 
-using testing::CmdResult;
-using testing::Project;
-using testing::ReadFile;
+using test::CmdResult;
+using test::Project;
+using test::ReadFile;
 
 constexpr int kItems = 200;
 
@@ -89,7 +89,7 @@ const std::vector<std::string> kLiveOnly = {"pause", "resume", "rate 250",
                                             "rate unlimited", "progress"};
 
 TEST(ControlTransportTest, SameRepliesThroughControlFilesAdminApiAndInProcess) {
-  testing::TempDir root;
+  test::TempDir root;
   Project files(root, "files"), admin(root, "admin"), local(root, "local");
   for (Project* p : {&files, &admin, &local}) {
     ASSERT_NO_FATAL_FAILURE(p->Seed(kItems));
@@ -180,7 +180,7 @@ TEST(ControlTransportTest, SameRepliesThroughControlFilesAdminApiAndInProcess) {
 // --cutover`, which then does not switch; a control command that does not
 // parse exits 2 before it is sent anywhere.
 TEST(ControlTransportTest, VerifyDifferencesExitThreeOnEveryTransport) {
-  testing::TempDir root;
+  test::TempDir root;
   Project p(root, "p");
   ASSERT_NO_FATAL_FAILURE(p.Seed(kItems));
   pid_t migrate = p.StartMigrate({"Events"});

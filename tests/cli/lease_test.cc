@@ -29,9 +29,9 @@ namespace godwit {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::CmdResult;
-using testing::Project;
-using testing::ReadFile;
+using test::CmdResult;
+using test::Project;
+using test::ReadFile;
 
 std::string Hostname() {
   char host[256] = {};
@@ -76,7 +76,7 @@ class LeaseCliTest : public ::testing::Test {
     return -1;
   }
 
-  testing::TempDir root_;
+  test::TempDir root_;
   pid_t serve_ = -1, a_ = -1, b_ = -1;
 };
 
@@ -161,8 +161,8 @@ TEST_F(LeaseCliTest, RemoteRunWithoutStateDirectoryIsRefused) {
   std::vector<std::string> all = {
       GODWIT_BINARY, "--config", p.Join("none.toml"), "--store", url,
       "migrate",     "Events"};
-  pid_t pid = testing::Spawn(all, p.Join("none.log"));
-  EXPECT_EQ(testing::WaitExit(pid, 120), 1);
+  pid_t pid = test::Spawn(all, p.Join("none.log"));
+  EXPECT_EQ(test::WaitExit(pid, 120), 1);
   std::string err = ReadFile(p.Join("none.log"));
   EXPECT_NE(err.find("no state directory for runs on the remote store"),
             std::string::npos)
@@ -174,7 +174,7 @@ TEST_F(LeaseCliTest, RemoteRunWithoutStateDirectoryIsRefused) {
 // (relative to godwit.toml, whatever the current directory), the embedded
 // store's, a remote store's default next to godwit.toml.
 TEST(StateDirTest, ResolvedFromTheSettingsFileNotTheCurrentDirectory) {
-  testing::TempDir dir;
+  test::TempDir dir;
   fs::create_directories(dir.Join("proj/conf"));
   fs::create_directories(dir.Join("elsewhere"));
   std::string toml = dir.Join("proj/conf/godwit.toml");
@@ -227,11 +227,11 @@ TEST(StateDirTest, ResolvedFromTheSettingsFileNotTheCurrentDirectory) {
 // `godwit init` writes the [state] setting, and a project initialised by
 // it keeps its runs there whatever the directory a command starts in.
 TEST(StateDirTest, InitWritesTheSetting) {
-  testing::TempDir dir;
+  test::TempDir dir;
   std::string toml = dir.Join("p/godwit.toml");
-  pid_t pid = testing::Spawn({GODWIT_BINARY, "--config", toml, "init"},
+  pid_t pid = test::Spawn({GODWIT_BINARY, "--config", toml, "init"},
                              dir.Join("init.log"));
-  ASSERT_EQ(testing::WaitExit(pid, 60), 0) << ReadFile(dir.Join("init.log"));
+  ASSERT_EQ(test::WaitExit(pid, 60), 0) << ReadFile(dir.Join("init.log"));
   std::string text = ReadFile(toml);
   EXPECT_NE(text.find("[state]\n"), std::string::npos) << text;
   EXPECT_NE(text.find("\ndir = \".godwit/runs\"\n"), std::string::npos) << text;

@@ -150,7 +150,7 @@ class MigrateCrashTest : public ::testing::Test {
     return std::string(std::istreambuf_iterator<char>(f), {});
   }
 
-  testing::TempDir dir_;
+  test::TempDir dir_;
   std::string store_;
 };
 

@@ -13,13 +13,13 @@ namespace godwit {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::CmdResult;
-using testing::Project;
-using testing::ReadFile;
+using test::CmdResult;
+using test::Project;
+using test::ReadFile;
 
 class SafetyGatesTest : public ::testing::Test {
  protected:
-  testing::TempDir root_;
+  test::TempDir root_;
   Project p_{root_, "p"};
 };
 
@@ -88,7 +88,7 @@ TEST_F(SafetyGatesTest, StoreTypoDoesNotCreateAnEmptyStore) {
     EXPECT_FALSE(fs::exists(typo)) << what << " created " << typo;
   }
   // status still shows the migration files, and says there is no store.
-  p_.WriteMigration("0002_rename_legacy.lua", testing::kRenameMigration);
+  p_.WriteMigration("0002_rename_legacy.lua", test::kRenameMigration);
   CmdResult r = p_.Run({"--store", typo, "status"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.err.find("no store at " + typo), std::string::npos) << r.err;
@@ -237,7 +237,7 @@ TEST_F(SafetyGatesTest, AbandonDropsTheDestinationAndKeepsTheSource) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("abandoned"), std::string::npos) << r.out;
   // The run has ended: migrate exits by itself.
-  EXPECT_EQ(testing::WaitExit(migrate, 120), 0)
+  EXPECT_EQ(test::WaitExit(migrate, 120), 0)
       << ReadFile(p_.Join("migrate.log"));
   r = p_.Run({"table", "list"});
   EXPECT_EQ(r.out.find("Events.v2"), std::string::npos) << r.out;

@@ -21,7 +21,7 @@
 namespace godwit::cli {
 namespace {
 
-using ::godwit::testing::TempDir;
+using ::godwit::test::TempDir;
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -246,12 +246,12 @@ TEST_F(StoreCommandsTest,
   // Input spelled non-canonically (random order, escapes, number spellings).
   KeySchema schema{{"pk", AttrType::kS}, KeyAttribute{"sk", AttrType::kN}};
   std::mt19937_64 rng(99);
-  godwit::testing::RandomItemOptions ro;
+  godwit::test::RandomItemOptions ro;
   ro.schema = &schema;
   std::string input;
   for (int i = 0; i < 400; ++i) {
-    Item item = godwit::testing::RandomItem(rng, ro);
-    std::string json = godwit::testing::ToShuffledJson(item, rng);
+    Item item = godwit::test::RandomItem(rng, ro);
+    std::string json = godwit::test::ToShuffledJson(item, rng);
     // Raw line breaks can only be whitespace between tokens: one line each.
     std::replace(json.begin(), json.end(), '\n', ' ');
     std::replace(json.begin(), json.end(), '\r', ' ');

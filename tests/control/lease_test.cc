@@ -71,7 +71,7 @@ class LeaseTest : public ::testing::Test {
     return r.ok() ? *r : std::nullopt;
   }
 
-  testing::TempDir dir_;
+  test::TempDir dir_;
   std::unique_ptr<Store> store_;
   FakeClock clock_;
 };

@@ -545,15 +545,15 @@ TEST(DebugString, AllTypes) {
 
 TEST(RandomItem, ItemsAreValidAndDeterministic) {
   KeySchema schema{{"pk", AttrType::kS}, KeyAttribute{"sk", AttrType::kN}};
-  testing::RandomItemOptions options;
+  test::RandomItemOptions options;
   options.schema = &schema;
   options.deep_probability = 0.02;
   std::mt19937_64 rng(99), again(99);
   int deep = 0;
   bool seen[10] = {};
   for (int i = 0; i < 2000; ++i) {
-    Item item = testing::RandomItem(rng, options);
-    ASSERT_EQ(item, testing::RandomItem(again, options));
+    Item item = test::RandomItem(rng, options);
+    ASSERT_EQ(item, test::RandomItem(again, options));
     Status s = ValidateItem(item, &schema);
     ASSERT_TRUE(s.ok()) << s.ToString() << "\n" << DebugString(item);
     for (const auto& [name, value] : item) {
@@ -569,12 +569,12 @@ TEST(RandomItem, ItemsAreValidAndDeterministic) {
 }
 
 TEST(RandomItem, BenchmarkItemsHaveTheirSizes) {
-  Item order = testing::MakeOrderItem(1);
-  EXPECT_EQ(order, testing::MakeOrderItem(1));
-  EXPECT_NE(order, testing::MakeOrderItem(2));
+  Item order = test::MakeOrderItem(1);
+  EXPECT_EQ(order, test::MakeOrderItem(1));
+  EXPECT_NE(order, test::MakeOrderItem(2));
   EXPECT_GT(ItemSize(order), 700u);
   EXPECT_LT(ItemSize(order), 1300u);
-  Item small = testing::MakeSmallItem(1);
+  Item small = test::MakeSmallItem(1);
   EXPECT_GT(ItemSize(small), 60u);
   EXPECT_LT(ItemSize(small), 140u);
   KeySchema schema{{"pk", AttrType::kS}, KeyAttribute{"sk", AttrType::kS}};
@@ -672,12 +672,12 @@ AttributeValue FromDom(simdjson::dom::element e) {
 TEST(RandomItem, ShuffledJsonMeansTheSameItem) {
   simdjson::dom::parser parser;
   std::mt19937_64 rng(2024);
-  testing::RandomItemOptions options;
+  test::RandomItemOptions options;
   options.deep_probability = 0.01;
   int reordered = 0;
   for (int i = 0; i < 1500; ++i) {
-    Item item = testing::RandomItem(rng, options);
-    std::string json = testing::ToShuffledJson(item, rng);
+    Item item = test::RandomItem(rng, options);
+    std::string json = test::ToShuffledJson(item, rng);
     simdjson::dom::element doc;
     auto error = parser.parse(json).get(doc);
     ASSERT_EQ(error, simdjson::SUCCESS)
@@ -685,7 +685,7 @@ TEST(RandomItem, ShuffledJsonMeansTheSameItem) {
         << json;
     Item back = MapFromDom(doc.get_object().value());
     ASSERT_EQ(back, item) << json << "\n" << DebugString(item);
-    std::string again = testing::ToShuffledJson(item, rng);
+    std::string again = test::ToShuffledJson(item, rng);
     if (again != json) ++reordered;
   }
   EXPECT_GT(reordered, 1000);
@@ -697,7 +697,7 @@ TEST(RandomItem, ShuffledJsonEscapesAndSurrogates) {
   bool surrogate = false, short_escape = false;
   std::mt19937_64 rng(1);
   for (int i = 0; i < 200; ++i) {
-    std::string json = testing::ToShuffledJson(item, rng);
+    std::string json = test::ToShuffledJson(item, rng);
     EXPECT_EQ(json.find('\x01'), std::string::npos) << json;
     std::string lower = json;
     for (char& c : lower) c = static_cast<char>(std::tolower(c));

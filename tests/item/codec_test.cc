@@ -124,11 +124,11 @@ TEST(Codec, RoundTripRandomItems) {
   const uint64_t seed = std::random_device{}();
   SCOPED_TRACE("seed " + std::to_string(seed));
   std::mt19937_64 rng(seed);
-  testing::RandomItemOptions options;
+  test::RandomItemOptions options;
   options.deep_probability = 0.005;
   std::string bytes;
   for (int i = 0; i < 10000; ++i) {
-    Item item = testing::RandomItem(rng, options);
+    Item item = test::RandomItem(rng, options);
     bytes.clear();
     EncodeItem(item, &bytes);
     Result<Item> back = DecodeItem(bytes);
@@ -144,7 +144,7 @@ TEST(Codec, RoundTripRandomItems) {
 TEST(Codec, RoundTripRandomValues) {
   std::mt19937_64 rng(8);
   for (int i = 0; i < 2000; ++i) {
-    AttributeValue v = testing::RandomValue(rng);
+    AttributeValue v = test::RandomValue(rng);
     std::string bytes;
     EncodeValue(v, &bytes);
     Result<AttributeValue> back = DecodeValue(bytes);
@@ -211,8 +211,8 @@ TEST(Codec, HugeNestingIsRejectedWithoutRecursingDeep) {
 
 TEST(Codec, EveryTruncationFails) {
   std::mt19937_64 rng(12);
-  std::vector<Item> items = {AllTypes(), testing::MakeOrderItem(3)};
-  for (int i = 0; i < 20; ++i) items.push_back(testing::RandomItem(rng));
+  std::vector<Item> items = {AllTypes(), test::MakeOrderItem(3)};
+  for (int i = 0; i < 20; ++i) items.push_back(test::RandomItem(rng));
   for (const Item& item : items) {
     std::string bytes = Encode(item);
     for (size_t len = 0; len < bytes.size(); ++len) {
@@ -360,7 +360,7 @@ TEST(Codec, RandomCorruptionNeverCrashesAndAcceptedInputIsCanonical) {
   std::mt19937_64 rng(77);
   int accepted = 0;
   for (int i = 0; i < 3000; ++i) {
-    std::string bytes = Encode(testing::RandomItem(rng));
+    std::string bytes = Encode(test::RandomItem(rng));
     int flips = 1 + static_cast<int>(rng() % 3);
     for (int f = 0; f < flips; ++f) {
       size_t at = rng() % bytes.size();
@@ -446,7 +446,7 @@ TEST(Hash, EqualUnderReordering) {
   // every entry in reverse order.
   std::mt19937_64 rng(4);
   for (int i = 0; i < 500; ++i) {
-    Item item = testing::RandomItem(rng);
+    Item item = test::RandomItem(rng);
     Item reversed;
     std::vector<const AttributeMap::Entry*> entries;
     for (const auto& e : item) entries.push_back(&e);
@@ -502,7 +502,7 @@ TEST(Hash, DifferentItemsHashDifferently) {
   std::mt19937_64 rng(21);
   std::map<std::string, Item> by_hash;
   for (int i = 0; i < 5000; ++i) {
-    Item item = testing::RandomItem(rng);
+    Item item = test::RandomItem(rng);
     auto [it, inserted] = by_hash.emplace(HashItem(item).ToHex(), item);
     if (!inserted) ASSERT_EQ(it->second, item);
   }
@@ -515,7 +515,7 @@ TEST(Hash, DifferentItemsHashDifferently) {
 TEST(Hash, SameAfterCodecRoundTrip) {
   std::mt19937_64 rng(31);
   for (int i = 0; i < 500; ++i) {
-    Item item = testing::RandomItem(rng);
+    Item item = test::RandomItem(rng);
     Result<Item> back = DecodeItem(Encode(item));
     ASSERT_TRUE(back.ok());
     ASSERT_EQ(HashItem(*back), HashItem(item));

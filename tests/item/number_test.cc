@@ -116,7 +116,7 @@ TEST(Number, CanonicalForms) {
 TEST(Number, CanonicalTextIsAFixedPoint) {
   std::mt19937_64 rng(7);
   for (int i = 0; i < 5000; ++i) {
-    Number n = testing::RandomNumber(rng);
+    Number n = test::RandomNumber(rng);
     EXPECT_EQ(Canon(n.text()), n.text());
   }
 }
@@ -149,7 +149,7 @@ TEST(Number, IsCanonicalAgreesWithParseOnMutations) {
   std::mt19937_64 rng(13);
   static constexpr char kAlphabet[] = "0123456789.-+eE0000";
   for (int i = 0; i < 40000; ++i) {
-    std::string t = testing::RandomNumber(rng).text();
+    std::string t = test::RandomNumber(rng).text();
     int edits = static_cast<int>(rng() % 3);
     for (int k = 0; k < edits; ++k) {
       size_t at = rng() % (t.size() + 1);
@@ -419,7 +419,7 @@ TEST(Number, ToExactDoubleAgreesWithExactDecimalExpansions) {
   }
   // Random decimals: when exact, from_chars (correctly rounded) agrees.
   for (int i = 0; i < 5000; ++i) {
-    Number n = testing::RandomNumber(rng);
+    Number n = test::RandomNumber(rng);
     std::optional<double> d = n.ToExactDouble();
     if (!d) continue;
     double parsed = 0;
@@ -506,7 +506,7 @@ TEST(Number, CompareAndOrderedBytesAgreeOnRandomPairs) {
   SCOPED_TRACE("seed " + std::to_string(seed));
   std::mt19937_64 rng(seed);
   std::vector<Number> pool;
-  for (int i = 0; i < 2000; ++i) pool.push_back(testing::RandomNumber(rng));
+  for (int i = 0; i < 2000; ++i) pool.push_back(test::RandomNumber(rng));
   for (const std::string& s : OrderedSamples()) pool.push_back(N(s));
   // Near neighbours: a digit string and its extensions, same exponent.
   for (int i = 0; i < 200; ++i) {
@@ -547,8 +547,8 @@ TEST(Number, CompareAndOrderedBytesAgreeOnRandomPairs) {
 TEST(Number, EquivalentSpellingsParseEqual) {
   std::mt19937_64 rng(5);
   for (int i = 0; i < 10000; ++i) {
-    Number n = testing::RandomNumber(rng);
-    std::string spelled = testing::ShuffledNumberText(n, rng);
+    Number n = test::RandomNumber(rng);
+    std::string spelled = test::ShuffledNumberText(n, rng);
     Result<Number> back = Number::Parse(spelled);
     ASSERT_TRUE(back.ok()) << spelled << ": " << back.status().ToString();
     ASSERT_EQ(back->text(), n.text()) << spelled;

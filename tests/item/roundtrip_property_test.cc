@@ -19,7 +19,7 @@
 namespace godwit {
 namespace {
 
-using testing::RandomItemOptions;
+using test::RandomItemOptions;
 
 constexpr uint64_t kDefaultSeed = 0x60d317;
 constexpr int kItemsPerRun = 10000;
@@ -67,11 +67,11 @@ TEST(RoundTripProperty, ShuffledJsonBinaryAndHashAgree) {
   for (int i = 0; i < kItemsPerRun; ++i) {
     const uint64_t seed = base + static_cast<uint64_t>(i);
     std::mt19937_64 rng(seed);
-    const Item item = testing::RandomItem(rng, OptionsFor(seed));
+    const Item item = test::RandomItem(rng, OptionsFor(seed));
     ASSERT_TRUE(ValidateItem(item, nullptr).ok()) << Repro(seed);
 
     // A random spelling parses to the item.
-    const std::string shuffled = testing::ToShuffledJson(item, rng);
+    const std::string shuffled = test::ToShuffledJson(item, rng);
     Result<Item> parsed = parser.ParseItem(shuffled);
     ASSERT_TRUE(parsed.ok()) << parsed.status().ToString() << "\n"
                              << shuffled << "\n"
@@ -104,7 +104,7 @@ TEST(RoundTripProperty, ShuffledJsonBinaryAndHashAgree) {
     ASSERT_EQ(*decoded, item) << Repro(seed);
 
     // Two different spellings hash equal.
-    const std::string other = testing::ToShuffledJson(item, rng);
+    const std::string other = test::ToShuffledJson(item, rng);
     Result<Item> parsed_other = parser.ParseItem(other);
     ASSERT_TRUE(parsed_other.ok()) << parsed_other.status().ToString() << "\n"
                                    << other << "\n"
@@ -130,8 +130,8 @@ TEST(RoundTripProperty, ShuffledValueJson) {
   for (int i = 0; i < 2000; ++i) {
     const uint64_t seed = base + static_cast<uint64_t>(i);
     std::mt19937_64 rng(seed);
-    const AttributeValue value = testing::RandomValue(rng, OptionsFor(seed));
-    const std::string shuffled = testing::ToShuffledValueJson(value, rng);
+    const AttributeValue value = test::RandomValue(rng, OptionsFor(seed));
+    const std::string shuffled = test::ToShuffledValueJson(value, rng);
     Result<AttributeValue> parsed = parser.ParseValue(shuffled);
     ASSERT_TRUE(parsed.ok()) << parsed.status().ToString() << "\n"
                              << shuffled << "\n"
@@ -154,7 +154,7 @@ TEST(RoundTripProperty, TruncatedJsonNeverParses) {
   for (int i = 0; i < 100; ++i) {
     const uint64_t seed = base + static_cast<uint64_t>(i);
     std::mt19937_64 rng(seed);
-    const Item item = testing::RandomItem(rng);
+    const Item item = test::RandomItem(rng);
     const std::string json = ItemToJson(item);
     for (size_t len = 0; len < json.size(); ++len) {
       Result<Item> r = parser.ParseItem(std::string_view(json).substr(0, len));

@@ -132,7 +132,7 @@ class ControllerLeaseTest : public ::testing::Test {
     return o.ok() ? *o : std::nullopt;
   }
 
-  testing::TempDir dir_;
+  test::TempDir dir_;
   std::shared_ptr<ControlWriteFaults> faults_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<Router> router_;

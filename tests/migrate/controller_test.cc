@@ -86,7 +86,7 @@ class ControllerTest : public ::testing::Test {
     return c.Execute(*cmd);
   }
 
-  testing::TempDir dir_;
+  test::TempDir dir_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<Router> router_;
 };

@@ -16,7 +16,7 @@ namespace godwit {
 namespace {
 
 TEST(Router, AFlipWaitsForAReadModifyWriteInsideWithStableTable) {
-  testing::TempDir dir;
+  test::TempDir dir;
   LocalStoreOptions lo;
   lo.path = dir.Join("store");
   lo.sync = false;

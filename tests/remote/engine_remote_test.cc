@@ -22,15 +22,15 @@
 #include "godwit/remote_store.h"
 #include "migrate/workload.h"
 #include "remote_test_util.h"
+#include "testutil/fake_rekey_mapper.h"
 #include "testutil/process.h"
-#include "testutil/rekey_mapper.h"
 
 namespace godwit {
 namespace {
 
 using migrate::LoadGenerator;
 using migrate::LoadOptions;
-using testing::ReKeyMapperFactory;
+using test::FakeReKeyMapperFactory;
 
 struct Scenario {
   uint64_t items = 1000;
@@ -75,7 +75,7 @@ void RunScenario(Store* store, const Scenario& sc, const std::string& run_dir) {
   }
   auto router = NewRouter(store);
   ASSERT_TRUE(router.ok()) << router.status().ToString();
-  ReKeyMapperFactory mappers;
+  FakeReKeyMapperFactory mappers;
   LoadOptions lo;
   lo.threads = sc.writers;
   lo.existing = sc.items;
@@ -86,7 +86,7 @@ void RunScenario(Store* store, const Scenario& sc, const std::string& run_dir) {
 
   MigrationPlan p;
   p.logical_table = "Orders";
-  p.destination_key_schema = testing::ReKeyDestinationSchema();
+  p.destination_key_schema = test::ReKeyDestinationSchema();
   p.migrations.push_back({2, "key_by_customer", "0"});
   MigrateOptions o;
   o.segments = sc.segments;
@@ -111,7 +111,10 @@ void RunScenario(Store* store, const Scenario& sc, const std::string& run_dir) {
     ExpectClean(mig.Verify(5), "before cutover, writers running");
   }
 
-  auto flip = mig.Cutover();
+  // The flips are gated on a passing verify; a scenario that does not
+  // verify while writing forces them (every write is checked at the end).
+  const FlipOptions flip_opts{.force = !sc.verify_while_writing};
+  auto flip = mig.Cutover(flip_opts);
   ASSERT_TRUE(flip.ok()) << flip.status().ToString();
   EXPECT_EQ(*(*router)->Resolve("Orders"), "Orders.v2");
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -119,7 +122,7 @@ void RunScenario(Store* store, const Scenario& sc, const std::string& run_dir) {
     ExpectClean(mig.Verify(5), "after cutover (down(new) == old)");
   }
 
-  auto back = mig.Rollback();
+  auto back = mig.Rollback(flip_opts);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(*(*router)->Resolve("Orders"), "Orders");
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -190,7 +193,7 @@ void RunScenario(Store* store, const Scenario& sc, const std::string& run_dir) {
 // its request timeout). Nothing goes through the router.
 void RunWithPointerWriter(Store* store, const std::string& endpoint,
                           int writer_threads, double rate) {
-  if (!testing::HasPythonModule("boto3")) {
+  if (!test::HasPythonModule("boto3")) {
     GTEST_SKIP() << "boto3 is not installed (python3 -c 'import boto3' "
                     "failed): no application to write during the run";
   }
@@ -204,12 +207,12 @@ void RunWithPointerWriter(Store* store, const std::string& endpoint,
     Status s = migrate::SeedOrders(tab->get(), 300, 2);
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
-  testing::TempDir dir;
+  test::TempDir dir;
   const std::string script =
       std::string(GODWIT_SOURCE_DIR) + "/tests/remote/pointer_writer.py";
   const std::string stop = dir.Join("stop"), expected = dir.Join("expected");
   pid_t writer =
-      testing::Spawn({"python3", script, "write", endpoint, stop, expected,
+      test::Spawn({"python3", script, "write", endpoint, stop, expected,
                       std::to_string(writer_threads), std::to_string(rate),
                       std::to_string(kCache), std::to_string(kTimeout)},
                      dir.Join("writer.log"));
@@ -217,17 +220,17 @@ void RunWithPointerWriter(Store* store, const std::string& endpoint,
   struct Reap {  // the writer never outlives the test
     pid_t pid;
     ~Reap() {
-      if (pid > 0) testing::WaitExit(pid, 0);
+      if (pid > 0) test::WaitExit(pid, 0);
     }
   } reap{writer};
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
 
   auto router = NewRouter(store);
   ASSERT_TRUE(router.ok());
-  ReKeyMapperFactory mappers;
+  FakeReKeyMapperFactory mappers;
   MigrationPlan p;
   p.logical_table = "Orders";
-  p.destination_key_schema = testing::ReKeyDestinationSchema();
+  p.destination_key_schema = test::ReKeyDestinationSchema();
   p.migrations.push_back({2, "key_by_customer", "0"});
   MigrateOptions o;
   o.segments = 4;
@@ -273,9 +276,9 @@ void RunWithPointerWriter(Store* store, const std::string& endpoint,
   std::this_thread::sleep_for(std::chrono::seconds(1));
 
   std::ofstream(stop) << "stop\n";
-  int exit_code = testing::WaitExit(writer, 60);
+  int exit_code = test::WaitExit(writer, 60);
   reap.pid = -1;
-  std::string report = testing::ReadFile(dir.Join("writer.log"));
+  std::string report = test::ReadFile(dir.Join("writer.log"));
   ASSERT_EQ(exit_code, 0) << report;
   std::fprintf(stderr, "writer: %s", report.c_str());
   EXPECT_NE(report.find("\"errors\": 0,"), std::string::npos) << report;
@@ -293,20 +296,20 @@ void RunWithPointerWriter(Store* store, const std::string& endpoint,
 
   // Every write it had acknowledged, in both tables.
   std::string checked = dir.Join("check.log");
-  ASSERT_EQ(testing::WaitExit(
-                testing::Spawn({"python3", script, "check", endpoint, expected},
+  ASSERT_EQ(test::WaitExit(
+                test::Spawn({"python3", script, "check", endpoint, expected},
                                checked),
                 120),
             0)
-      << testing::ReadFile(checked);
-  std::string check = testing::ReadFile(checked);
+      << test::ReadFile(checked);
+  std::string check = test::ReadFile(checked);
   std::fprintf(stderr, "check: %s", check.c_str());
   EXPECT_NE(check.find("\"mismatches\": 0,"), std::string::npos) << check;
   EXPECT_EQ(check.find("\"ids\": 0,"), std::string::npos) << check;
 }
 
 TEST(RemoteEngine, AnApplicationFollowingThePointerIsFencedOnGodwitServe) {
-  testing::ServeEndpoint ep;
+  test::ServeEndpoint ep;
   ASSERT_TRUE(ep.error().empty()) << ep.error();
   auto store = OpenRemoteStore(ep.Options());
   ASSERT_TRUE(store.ok());
@@ -314,9 +317,9 @@ TEST(RemoteEngine, AnApplicationFollowingThePointerIsFencedOnGodwitServe) {
 }
 
 TEST(RemoteEngine, AnApplicationFollowingThePointerIsFencedOnMoto) {
-  if (testing::MotoBinary().empty())
+  if (test::MotoBinary().empty())
     GTEST_SKIP() << "moto_server not installed";
-  testing::MotoEndpoint moto;
+  test::MotoEndpoint moto;
   ASSERT_TRUE(moto.error().empty()) << moto.error();
   auto store = OpenRemoteStore(moto.Options());
   ASSERT_TRUE(store.ok());
@@ -324,21 +327,21 @@ TEST(RemoteEngine, AnApplicationFollowingThePointerIsFencedOnMoto) {
 }
 
 TEST(RemoteEngine, MigrateVerifyCutoverRollbackOnGodwitServe) {
-  testing::ServeEndpoint ep;
+  test::ServeEndpoint ep;
   ASSERT_TRUE(ep.error().empty()) << ep.error();
   auto store = OpenRemoteStore(ep.Options());
   ASSERT_TRUE(store.ok());
-  testing::TempDir run;
+  test::TempDir run;
   RunScenario(store->get(), Scenario{400, 4, 30, 4, true}, run.Join("run"));
 }
 
 TEST(RemoteEngine, MigrationFinishesThroughThrottlingErrorsAndDrops) {
-  testing::ServeEndpoint ep;
+  test::ServeEndpoint ep;
   ASSERT_TRUE(ep.error().empty()) << ep.error();
-  ASSERT_TRUE(ep.StartFaults(testing::FaultPlan{0.03, 0.03, 0.02, 0.02}));
+  ASSERT_TRUE(ep.StartFaults(test::FaultPlan{0.03, 0.03, 0.02, 0.02}));
   auto store = OpenRemoteStore(ep.Options());
   ASSERT_TRUE(store.ok());
-  testing::TempDir run;
+  test::TempDir run;
   // Verified once the writers stop: while they run, the verify of this
   // scenario has twice reported a hot key that differed while quiet in its
   // re-checks and was equal in the later verifies (the cause is not found;
@@ -353,13 +356,13 @@ TEST(RemoteEngine, MigrationFinishesThroughThrottlingErrorsAndDrops) {
 }
 
 TEST(RemoteEngine, MigrateVerifyCutoverRollbackOnMoto) {
-  if (testing::MotoBinary().empty())
+  if (test::MotoBinary().empty())
     GTEST_SKIP() << "moto_server not installed";
-  testing::MotoEndpoint moto;
+  test::MotoEndpoint moto;
   ASSERT_TRUE(moto.error().empty()) << moto.error();
   auto store = OpenRemoteStore(moto.Options());
   ASSERT_TRUE(store.ok());
-  testing::TempDir run;
+  test::TempDir run;
   RunScenario(store->get(), Scenario{100, 1, 5, 2}, run.Join("run"));
 }
 

@@ -18,9 +18,9 @@
 namespace godwit {
 namespace {
 
-using testing::FaultPlan;
-using testing::MotoEndpoint;
-using testing::ServeEndpoint;
+using test::FaultPlan;
+using test::MotoEndpoint;
+using test::ServeEndpoint;
 
 Item Order(const std::string& pk, int64_t n) {
   Item it;
@@ -232,7 +232,7 @@ TEST(RemoteStore, OperationsAgainstGodwitServe) {
 }
 
 TEST(RemoteStore, OperationsAgainstMoto) {
-  if (testing::MotoBinary().empty())
+  if (test::MotoBinary().empty())
     GTEST_SKIP() << "moto_server not installed";
   MotoEndpoint moto;
   ASSERT_TRUE(moto.error().empty()) << moto.error();
@@ -278,7 +278,7 @@ std::vector<SecondaryIndex> SortedIndexes(std::vector<SecondaryIndex> v) {
 }
 
 TEST(RemoteStore, IndexesAndBillingRoundTripOnMoto) {
-  if (testing::MotoBinary().empty())
+  if (test::MotoBinary().empty())
     GTEST_SKIP() << "moto_server not installed: secondary indexes and "
                     "billing modes were not tested";
   MotoEndpoint moto;
@@ -352,7 +352,7 @@ TEST(RemoteStore, IndexesAndBillingRoundTripOnMoto) {
 
 TEST(RemoteStore, AnAttributeWithTwoTypesIsRefusedBeforeAnyRequest) {
   // Nothing listens on the port: a request would fail as Unavailable.
-  RemoteStoreOptions o = testing::LocalOptions(testing::FreeLoopbackPort());
+  RemoteStoreOptions o = test::LocalOptions(test::FreeLoopbackPort());
   o.retry.max_attempts = 1;
   auto store = OpenRemoteStore(o);
   ASSERT_TRUE(store.ok());
@@ -516,7 +516,7 @@ TEST(RemoteClient, RetriesThroughFaultsAndGivesUpWithAClearError) {
 }
 
 TEST(RemoteClient, ConnectionRefusedIsUnavailable) {
-  RemoteStoreOptions o = testing::LocalOptions(testing::FreeLoopbackPort());
+  RemoteStoreOptions o = test::LocalOptions(test::FreeLoopbackPort());
   o.retry.max_attempts = 2;
   auto store = OpenRemoteStore(o);
   ASSERT_TRUE(store.ok());
@@ -693,7 +693,7 @@ TEST(RemoteStream, AnExpiredIteratorIsRenewedFromItsErrorType) {
   }
   ExpiringEndpoint expiring(ep.local(), 1);
   ASSERT_NE(expiring.port(), 0);
-  auto store = OpenRemoteStore(testing::LocalOptions(expiring.port()));
+  auto store = OpenRemoteStore(test::LocalOptions(expiring.port()));
   ASSERT_TRUE(store.ok());
   auto remote = (*store)->GetTable("Expiring");
   ASSERT_TRUE(remote.ok()) << remote.status().ToString();

@@ -34,7 +34,7 @@
 #include "testutil/process.h"
 #include "testutil/temp_dir.h"
 
-namespace godwit::testing {
+namespace godwit::test {
 
 inline RemoteStoreOptions LocalOptions(uint16_t port) {
   RemoteStoreOptions o;
@@ -248,6 +248,7 @@ class ServeEndpoint {
     so.port = 0;
     so.threads = 4;
     so.auth = auth;
+    so.handler.region = "us-east-1";  // LocalOptions' region
     auto srv = server::Server::Start(store_.get(), so);
     if (!srv.ok()) {
       error_ = srv.status().ToString();
@@ -279,7 +280,7 @@ class ServeEndpoint {
   std::string error_;
 };
 
-// moto_server on a free loopback port (testing::MotoServer), as an
+// moto_server on a free loopback port (test::MotoServer), as an
 // endpoint for the remote store.
 class MotoEndpoint {
  public:
@@ -299,6 +300,6 @@ class MotoEndpoint {
   std::string error_;
 };
 
-}  // namespace godwit::testing
+}  // namespace godwit::test
 
 #endif  // GODWIT_TESTS_REMOTE_REMOTE_TEST_UTIL_H_

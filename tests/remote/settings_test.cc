@@ -27,7 +27,7 @@ class SettingsTest : public ::testing::Test {
     std::filesystem::create_directories(dir_.Join(".aws"));
     std::ofstream(dir_.Join(".aws/" + name)) << text;
   }
-  testing::TempDir dir_;
+  test::TempDir dir_;
   std::map<std::string, std::string> env_;
 };
 

@@ -31,7 +31,7 @@
 namespace godwit::server {
 namespace {
 
-using ::godwit::testing::TempDir;
+using ::godwit::test::TempDir;
 
 constexpr char kSource[] = GODWIT_SOURCE_DIR;
 
@@ -104,7 +104,7 @@ class GodwitUnderTest {
   std::unique_ptr<Server> server_;
 };
 
-using ::godwit::testing::MotoServer;
+using ::godwit::test::MotoServer;
 
 bool HaveBoto3() {
   return std::system("python3 -c 'import boto3' >/dev/null 2>&1") == 0;
@@ -229,7 +229,7 @@ TEST(Conformance, Boto3AgainstGodwit) {
 // answers compared with godwit's, moto's departures reported (not compared).
 TEST(Conformance, Boto3AgainstMotoMatchesGodwit) {
   if (!HaveBoto3()) GTEST_SKIP() << "boto3 is not installed";
-  std::string moto_bin = ::godwit::testing::MotoBinary();
+  std::string moto_bin = ::godwit::test::MotoBinary();
   if (moto_bin.empty()) {
     GTEST_SKIP() << "moto_server is not installed (set GODWIT_MOTO_SERVER): "
                     "the comparison with a second implementation did not run";

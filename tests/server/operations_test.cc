@@ -15,7 +15,7 @@
 namespace godwit::server {
 namespace {
 
-using ::godwit::testing::TempDir;
+using ::godwit::test::TempDir;
 
 bool Contains(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;

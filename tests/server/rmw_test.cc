@@ -16,7 +16,7 @@
 namespace godwit::server {
 namespace {
 
-using ::godwit::testing::TempDir;
+using ::godwit::test::TempDir;
 using Write = ReadModifyWrite::Write;
 
 // Forwards to `inner`, counting and recording what the helper does.

@@ -26,7 +26,7 @@
 namespace godwit::server {
 namespace {
 
-using ::godwit::testing::TempDir;
+using ::godwit::test::TempDir;
 
 constexpr char kJson[] = "application/x-amz-json-1.0";
 
@@ -51,6 +51,7 @@ class ServerTest : public ::testing::Test {
   void StartServer(size_t max_body = size_t{1} << 20, AuthKeys auth = {}) {
     ServerOptions so;
     so.auth = std::move(auth);
+    so.handler.region = "us-east-1";  // what the boto3 scenarios sign with
     so.port = 0;
     so.threads = 4;
     so.max_body_bytes = max_body;
@@ -387,8 +388,10 @@ TEST(ListenAddress, Parses) {
 // ---- SigV4
 // -------------------------------------------------------------------
 
-// The "get-vanilla" case of AWS's SigV4 test suite.
+// The "get-vanilla" case of AWS's SigV4 test suite (scoped to its own
+// region and service).
 TEST(SigV4, AcceptsTheAwsTestVector) {
+  const SigV4Scope kVectorScope{"us-east-1", "service"};
   SigV4Request req;
   req.method = "GET";
   req.target = "/";
@@ -402,18 +405,18 @@ TEST(SigV4, AcceptsTheAwsTestVector) {
        "Signature="
        "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"}};
   AuthKeys keys{{"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"}};
-  auto refused = CheckSigV4(req, keys, 1440938160);
+  auto refused = CheckSigV4(req, keys, kVectorScope, 1440938160);
   EXPECT_FALSE(refused.has_value()) << refused->body;
   // Too late, wrong key, tampered header, no signature.
-  refused = CheckSigV4(req, keys, 1440938160 + 3600);
+  refused = CheckSigV4(req, keys, kVectorScope, 1440938160 + 3600);
   ASSERT_TRUE(refused.has_value());
   EXPECT_TRUE(Contains(refused->body, "InvalidSignatureException"));
   AuthKeys other{{"AKIDEXAMPLE", "other"}};
-  ASSERT_TRUE(CheckSigV4(req, other, 1440938160).has_value());
+  ASSERT_TRUE(CheckSigV4(req, other, kVectorScope, 1440938160).has_value());
   req.headers[0].second = "evil.example.com";
-  ASSERT_TRUE(CheckSigV4(req, keys, 1440938160).has_value());
+  ASSERT_TRUE(CheckSigV4(req, keys, kVectorScope, 1440938160).has_value());
   req.headers.pop_back();
-  refused = CheckSigV4(req, keys, 1440938160);
+  refused = CheckSigV4(req, keys, kVectorScope, 1440938160);
   ASSERT_TRUE(refused.has_value());
   EXPECT_TRUE(Contains(refused->body, "MissingAuthenticationToken"));
 }

@@ -8,10 +8,10 @@
 namespace godwit::local {
 namespace {
 
-using ::godwit::testing::HashRangeSchema;
-using ::godwit::testing::MakeItem;
-using ::godwit::testing::N;
-using ::godwit::testing::S;
+using ::godwit::test::HashRangeSchema;
+using ::godwit::test::MakeItem;
+using ::godwit::test::N;
+using ::godwit::test::S;
 
 TEST(FormatTest, PageTokensRoundTripAndRejectEverythingElse) {
   std::string key("\x00\x01\xff\x7f key", 9);

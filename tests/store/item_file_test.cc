@@ -14,7 +14,7 @@
 #include "testutil/random_item.h"
 #include "testutil/temp_dir.h"
 
-namespace godwit::testing {
+namespace godwit::test {
 namespace {
 
 std::string ReadRaw(const std::string& path) {
@@ -286,4 +286,4 @@ TEST(ItemFileReaderTest, OpenErrors) {
 }
 
 }  // namespace
-}  // namespace godwit::testing
+}  // namespace godwit::test

@@ -29,7 +29,7 @@
 
 extern char** environ;
 
-namespace godwit::testing {
+namespace godwit::test {
 namespace {
 
 constexpr int kChildThreads = 4;
@@ -257,4 +257,4 @@ TEST(CrashTest, AcknowledgedWritesSurviveSigkillWithTheirRecords) {
 }
 
 }  // namespace
-}  // namespace godwit::testing
+}  // namespace godwit::test

@@ -13,7 +13,7 @@
 #include "testutil/random_item.h"
 #include "testutil/temp_dir.h"
 
-namespace godwit::testing {
+namespace godwit::test {
 namespace {
 
 class LocalStoreTest : public ::testing::Test {
@@ -764,4 +764,4 @@ TEST_F(LocalStoreTest, RandomItemsRoundTripThroughTheStore) {
 }
 
 }  // namespace
-}  // namespace godwit::testing
+}  // namespace godwit::test

@@ -10,7 +10,7 @@
 #include "store/store_test_util.h"
 #include "testutil/temp_dir.h"
 
-namespace godwit::testing {
+namespace godwit::test {
 namespace {
 
 class StreamTest : public ::testing::Test {
@@ -591,4 +591,4 @@ TEST_F(StreamTest, SnapshotDoesNotSeeLaterWrites) {
 }
 
 }  // namespace
-}  // namespace godwit::testing
+}  // namespace godwit::test

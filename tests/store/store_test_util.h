@@ -13,7 +13,7 @@
 #include "godwit/local_store.h"
 #include "godwit/store.h"
 
-namespace godwit::testing {
+namespace godwit::test {
 
 // Streamable: ASSERT_OK(s) << "context".
 #define ASSERT_OK(expr)                                                    \
@@ -114,6 +114,6 @@ inline std::vector<ChangeRecord> ReadAll(
   }
 }
 
-}  // namespace godwit::testing
+}  // namespace godwit::test
 
 #endif  // GODWIT_TESTS_STORE_STORE_TEST_UTIL_H_

@@ -20,7 +20,7 @@
 
 extern char** environ;
 
-namespace godwit::testing {
+namespace godwit::test {
 
 std::string ReadFile(const std::string& path) {
   std::ifstream f(path);
@@ -162,4 +162,4 @@ MotoServer::~MotoServer() {
   waitpid(pid_, &st, 0);
 }
 
-}  // namespace godwit::testing
+}  // namespace godwit::test

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace godwit::testing {
+namespace godwit::test {
 
 // The whole file ("" if it cannot be read).
 std::string ReadFile(const std::string& path);
@@ -60,6 +60,6 @@ class MotoServer {
   uint16_t port_ = 0;
 };
 
-}  // namespace godwit::testing
+}  // namespace godwit::test
 
 #endif  // GODWIT_TESTUTIL_PROCESS_H_

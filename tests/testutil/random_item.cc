@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-namespace godwit::testing {
+namespace godwit::test {
 namespace {
 
 int Uniform(std::mt19937_64& rng, int lo, int hi) {
@@ -725,4 +725,4 @@ std::string ToShuffledValueJson(const AttributeValue& v, std::mt19937_64& rng) {
   return out;
 }
 
-}  // namespace godwit::testing
+}  // namespace godwit::test

@@ -22,7 +22,7 @@
 
 #include "godwit/item.h"
 
-namespace godwit::testing {
+namespace godwit::test {
 
 struct RandomItemOptions {
   // Top-level attributes per item: uniform in [1, max_attributes] (plus the
@@ -83,6 +83,6 @@ std::string ToShuffledValueJson(const AttributeValue& v, std::mt19937_64& rng);
 // "-0", "0.00", "0e7", ...
 std::string ShuffledNumberText(const Number& n, std::mt19937_64& rng);
 
-}  // namespace godwit::testing
+}  // namespace godwit::test
 
 #endif  // GODWIT_TESTUTIL_RANDOM_ITEM_H_

@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace godwit::testing {
+namespace godwit::test {
 
 TempDir::TempDir() {
   const char* base = std::getenv("TMPDIR");
@@ -26,4 +26,4 @@ std::string TempDir::Join(const std::string& name) const {
   return path_ + "/" + name;
 }
 
-}  // namespace godwit::testing
+}  // namespace godwit::test

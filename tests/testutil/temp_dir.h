@@ -5,7 +5,7 @@
 
 #include <string>
 
-namespace godwit::testing {
+namespace godwit::test {
 
 class TempDir {
  public:
@@ -21,6 +21,6 @@ class TempDir {
   std::string path_;
 };
 
-}  // namespace godwit::testing
+}  // namespace godwit::test
 
 #endif  // GODWIT_TESTUTIL_TEMP_DIR_H_

@@ -14,7 +14,7 @@
 #include "testutil/temp_dir.h"
 #include "transform/transform_test_util.h"
 
-namespace godwit::testing {
+namespace godwit::test {
 namespace {
 
 std::string ReadFile(const std::string& path) {
@@ -216,4 +216,4 @@ TEST(DeadLetterFormat, DocsFormatPageAndGrammarListTheWrittenFields) {
 }
 
 }  // namespace
-}  // namespace godwit::testing
+}  // namespace godwit::test

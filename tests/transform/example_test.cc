@@ -5,7 +5,7 @@
 #include "godwit/transform.h"
 #include "transform/transform_test_util.h"
 
-namespace godwit::testing {
+namespace godwit::test {
 namespace {
 
 Item DemoOrder(int id) {
@@ -80,11 +80,11 @@ TEST(Example, FolderAndFileHaveNoFindings) {
 }
 
 }  // namespace
-}  // namespace godwit::testing
+}  // namespace godwit::test
 
 #include "transform/lua_mapper.h"
 
-namespace godwit::testing {
+namespace godwit::test {
 namespace {
 
 TEST(LuaMapper, EngineContract) {
@@ -119,4 +119,4 @@ TEST(LuaMapper, EngineContract) {
 }
 
 }  // namespace
-}  // namespace godwit::testing
+}  // namespace godwit::test

@@ -7,7 +7,7 @@
 #include "godwit/transform.h"
 #include "testutil/temp_dir.h"
 
-namespace godwit::testing {
+namespace godwit::test {
 namespace {
 
 void Write(const std::string& path, const std::string& text) {
@@ -187,4 +187,4 @@ TEST(Checksum, ReadMigrationFile) {
 }
 
 }  // namespace
-}  // namespace godwit::testing
+}  // namespace godwit::test

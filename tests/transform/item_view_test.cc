@@ -10,7 +10,7 @@
 #include "transform/decimal.h"
 #include "transform/transform_test_util.h"
 
-namespace godwit::testing {
+namespace godwit::test {
 namespace {
 
 Item AllTypes() {
@@ -424,4 +424,4 @@ TEST(Decimal, FloatConversionIsExactOrShortest) {
 }
 
 }  // namespace
-}  // namespace godwit::testing
+}  // namespace godwit::test

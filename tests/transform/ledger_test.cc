@@ -13,7 +13,7 @@
 #include "transform/plan.h"
 #include "transform/transform_test_util.h"
 
-namespace godwit::testing {
+namespace godwit::test {
 namespace {
 
 std::unique_ptr<Store> OpenStore(const TempDir& dir) {
@@ -149,4 +149,4 @@ TEST(Plan, EndToEndWithStoreAndFiles) {
 }
 
 }  // namespace
-}  // namespace godwit::testing
+}  // namespace godwit::test

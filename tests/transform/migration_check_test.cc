@@ -9,7 +9,7 @@
 #include "transform/migration_fields.h"
 #include "transform/transform_test_util.h"
 
-namespace godwit::testing {
+namespace godwit::test {
 namespace {
 
 bool Has(std::string_view hay, std::string_view needle) {
@@ -461,4 +461,4 @@ TEST(CheckPending, UnsortedOrMixedTablesAreRefused) {
 }
 
 }  // namespace
-}  // namespace godwit::testing
+}  // namespace godwit::test

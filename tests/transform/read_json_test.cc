@@ -11,7 +11,7 @@
 #include "transform/lua_types.h"
 #include "transform/transform_test_util.h"
 
-namespace godwit::testing {
+namespace godwit::test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -137,4 +137,4 @@ TEST_F(ReadJsonSandbox, RootReachedThroughASymlinkStillWorks) {
 }
 
 }  // namespace
-}  // namespace godwit::testing
+}  // namespace godwit::test

@@ -10,7 +10,7 @@
 #include "testutil/temp_dir.h"
 #include "transform/transform_test_util.h"
 
-namespace godwit::testing {
+namespace godwit::test {
 namespace {
 
 bool Has(std::string_view hay, std::string_view needle) {
@@ -576,4 +576,4 @@ TEST(DeadLetter, AFileThatIsNotDeadLettersIsRefusedNamingTheLine) {
 }
 
 }  // namespace
-}  // namespace godwit::testing
+}  // namespace godwit::test

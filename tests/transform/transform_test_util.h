@@ -11,7 +11,7 @@
 #include "godwit/item.h"
 #include "godwit/transform.h"
 
-namespace godwit::testing {
+namespace godwit::test {
 
 // A migration file that exists only in memory (read_json needs a real one).
 inline MigrationFile MemFile(int64_t number, const std::string& name,
@@ -78,6 +78,6 @@ inline Item PkItem(const std::string& pk) {
   return item;
 }
 
-}  // namespace godwit::testing
+}  // namespace godwit::test
 
 #endif  // GODWIT_TESTS_TRANSFORM_TRANSFORM_TEST_UTIL_H_

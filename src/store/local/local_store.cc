@@ -24,6 +24,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/sst_file_manager.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
@@ -42,7 +43,9 @@
 #include <unordered_map>
 
 #include "godwit/codec.h"
+#include "store/local/disk_space.h"
 #include "store/local/format.h"
+#include "store/local/info_log.h"
 #include "store/local/rocks_status.h"
 
 namespace godwit {
@@ -63,13 +66,30 @@ struct Core {
   rocksdb::ColumnFamilyHandle* catalog = nullptr;  // "default"; owned here
   rocksdb::ColumnFamilyOptions cf_options;
   rocksdb::WriteOptions write_options;
+  // Set when the disk was too full to open the database for writing: every
+  // write gets read_only_error.
+  bool read_only = false;
+  Status read_only_error;
+  rocksdb::FileLock* read_only_lock = nullptr;  // LOCK, held when read_only
+  std::unique_ptr<DiskSpaceGuard> space;
 
   int64_t Now() const { return opts.clock ? opts.clock() : SystemMicros(); }
+
+  // OK, or why a write of about `bytes` is refused now (Unavailable).
+  Status AdmitWrite(size_t bytes) {
+    if (read_only) return read_only_error;
+    return space ? space->Admit(bytes) : Status::OK();
+  }
 
   ~Core() {
     if (db) {
       if (catalog) db->DestroyColumnFamilyHandle(catalog);
       db->Close().PermitUncheckedError();
+    }
+    if (read_only_lock != nullptr) {
+      rocksdb::Env::Default()
+          ->UnlockFile(read_only_lock)
+          .PermitUncheckedError();
     }
   }
 };
@@ -419,6 +439,8 @@ Result<std::optional<Item>> LocalTable::Put(const Item& item,
   op.storage_key = StorageKey(key);
   EncodeItem(item, &op.value);
   EncodeItem(KeyToItem(key, schema_), &op.keys);
+  // The item, and its change record (both images at most).
+  RETURN_IF_ERROR(core_->AdmitWrite(3 * op.value.size() + op.keys.size()));
   op.cond = &cond;
   RETURN_IF_ERROR(Commit(&w));
   RETURN_IF_ERROR(op.status);
@@ -444,6 +466,8 @@ Result<std::optional<Item>> LocalTable::DeleteAsService(const Key& key,
   op.origin = origin;
   op.storage_key = StorageKey(key);
   EncodeItem(KeyToItem(key, schema_), &op.keys);
+  // A tombstone and a change record (with the old image, not known yet).
+  RETURN_IF_ERROR(core_->AdmitWrite(4096 + 2 * op.keys.size()));
   op.cond = &cond;
   RETURN_IF_ERROR(Commit(&w));
   RETURN_IF_ERROR(op.status);
@@ -484,6 +508,9 @@ Result<BatchWriteResult> LocalTable::BatchWrite(
                                      std::to_string(i) + " have the same key");
     }
   }
+  size_t bytes = 0;
+  for (const WriteOp& op : w.ops) bytes += 3 * op.value.size() + op.keys.size();
+  RETURN_IF_ERROR(core_->AdmitWrite(bytes));
   BatchWriteResult result;
   if (core_->opts.fault_injector) {
     FaultInjector& f = *core_->opts.fault_injector;
@@ -500,6 +527,7 @@ Result<BatchWriteResult> LocalTable::BatchWrite(
 }
 
 Status LocalTable::Commit(PendingWrite* w) {
+  if (core_->read_only) return core_->read_only_error;
   std::shared_lock drop_lock(drop_mu_);
   if (dropped_) return NotFoundError();
   std::unique_lock lock(mu_);
@@ -1000,6 +1028,7 @@ Status LocalTable::CheckConsumerPosition(uint64_t position) {
 Status LocalTable::RegisterStreamConsumer(const std::string& name,
                                           uint64_t position) {
   RETURN_IF_ERROR(ValidateConsumerName(name));
+  if (core_->read_only) return core_->read_only_error;
   std::shared_lock drop_lock(drop_mu_);
   if (dropped_) return NotFoundError();
   if (!stream_enabled_.load()) {
@@ -1022,6 +1051,7 @@ Status LocalTable::RegisterStreamConsumer(const std::string& name,
 
 Status LocalTable::AckStreamConsumer(const std::string& name,
                                      uint64_t position) {
+  if (core_->read_only) return core_->read_only_error;
   std::shared_lock drop_lock(drop_mu_);
   if (dropped_) return NotFoundError();
   std::lock_guard l(trim_mu_);
@@ -1039,6 +1069,7 @@ Status LocalTable::AckStreamConsumer(const std::string& name,
 }
 
 Status LocalTable::DropStreamConsumer(const std::string& name) {
+  if (core_->read_only) return core_->read_only_error;
   std::shared_lock drop_lock(drop_mu_);
   if (dropped_) return NotFoundError();
   std::lock_guard l(trim_mu_);
@@ -1067,6 +1098,7 @@ Status LocalTable::ApplyRetention(int64_t now) {
   const int64_t max_age = core_->opts.stream_retention_micros;
   const uint64_t max_bytes = core_->opts.stream_retention_bytes;
   if (max_age <= 0 && max_bytes == 0) return Status::OK();
+  if (core_->read_only) return Status::OK();  // trimmed once writable
   std::shared_lock drop_lock(drop_mu_);
   if (dropped_) return Status::OK();
   std::lock_guard l(trim_mu_);
@@ -1113,6 +1145,7 @@ Status LocalTable::ApplyRetention(int64_t now) {
 }
 
 Status LocalTable::Drop() {
+  if (core_->read_only) return core_->read_only_error;
   std::unique_lock drop_lock(drop_mu_);
   if (dropped_) return NotFoundError();
   rocksdb::WriteBatch batch;
@@ -1139,7 +1172,7 @@ Status LocalTable::Drop() {
 
 Status LocalTable::Flush() {
   std::shared_lock drop_lock(drop_mu_);
-  if (dropped_) return Status::OK();
+  if (dropped_ || core_->read_only) return Status::OK();
   rocksdb::FlushOptions fo;
   return FromRocks(core_->db->Flush(fo, {items_cf_, stream_cf_}),
                    "flush " + name_);
@@ -1184,6 +1217,13 @@ class LocalStoreImpl final : public LocalStore {
                                    StreamViewType view_type) override;
   Status RunRetention() override;
   Status Flush() override;
+  Status WriteStatus() override {
+    if (core_->read_only) return core_->read_only_error;
+    if (core_->space && core_->space->Refresh()) {
+      return core_->space->LowSpaceError();
+    }
+    return Status::OK();
+  }
 
  private:
   Result<std::shared_ptr<LocalTable>> Find(const std::string& name);
@@ -1214,6 +1254,7 @@ Status LocalStoreImpl::CreateTable(const std::string& name,
                                    const TableOptions& opts) {
   RETURN_IF_ERROR(ValidateTableName(name));
   RETURN_IF_ERROR(ValidateSchema(opts.key_schema));
+  RETURN_IF_ERROR(core_->AdmitWrite(64 * 1024));
   // Billing (opts.billing, capacities) means nothing here and is ignored.
   if (!opts.indexes.empty()) {
     return Status::Unimplemented(
@@ -1332,13 +1373,14 @@ Status LocalStoreImpl::Flush() {
     for (const auto& [n, t] : tables_) tables.push_back(t);
   }
   for (const auto& t : tables) RETURN_IF_ERROR(t->Flush());
+  if (core_->read_only) return Status::OK();
   return FromRocks(core_->db->Flush(rocksdb::FlushOptions(), core_->catalog),
                    "flush catalog");
 }
 
 void LocalStoreImpl::StartRetention() {
   const int64_t interval = core_->opts.retention_interval_micros;
-  if (interval <= 0) return;
+  if (interval <= 0 || core_->read_only) return;
   retention_thread_ = std::thread([this, interval] {
     std::unique_lock l(retention_mu_);
     while (!stop_) {
@@ -1441,6 +1483,7 @@ Status LocalStoreImpl::Load(
       return Status::FailedPrecondition("unknown column family \"" + n +
                                         "\" in store " + core.opts.path);
     }
+    if (core.read_only) continue;  // dropped when opened for writing
     // WARNING: deletes data. Only reached for column families of godwit's
     // naming scheme whose table is not in the catalog (see above).
     RETURN_IF_ERROR(
@@ -1472,12 +1515,28 @@ Result<std::unique_ptr<LocalStore>> LocalStore::Open(
     }
   }
 
+  if (opts.min_free_bytes > 0 || opts.min_free_fraction > 0) {
+    core->space = std::make_unique<DiskSpaceGuard>(
+        DiskSpaceGuard::Options{.path = opts.path,
+                                .min_free_bytes = opts.min_free_bytes,
+                                .min_free_fraction = opts.min_free_fraction});
+  }
+
   rocksdb::DBOptions dbo;
   dbo.create_if_missing = opts.create_if_missing;
   dbo.db_write_buffer_size = opts.write_buffer_bytes;
   dbo.max_total_wal_size = 4 * opts.write_buffer_bytes;
-  dbo.keep_log_file_num = 3;
   dbo.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  // Our own LOG writer: RocksDB's aborts the process on its next line after
+  // a write to LOG failed (a full disk; see info_log.h).
+  dbo.info_log = NewInfoLog(opts.path, dbo.info_log_level);
+  // RocksDB stops writes after ENOSPC; with an SstFileManager it watches
+  // free space and resumes them by itself once there is room again.
+  dbo.sst_file_manager.reset(
+      rocksdb::NewSstFileManager(rocksdb::Env::Default(), dbo.info_log));
+  // Opening writes as little as it can (no flush of the recovered log), so
+  // that a nearly full disk still opens for writing.
+  dbo.avoid_flush_during_recovery = true;
   dbo.max_background_jobs = 2;
 
   rocksdb::BlockBasedTableOptions bbt;
@@ -1510,9 +1569,33 @@ Result<std::unique_ptr<LocalStore>> LocalStore::Open(
   for (const auto& n : names) descriptors.emplace_back(n, cfo);
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  RETURN_IF_ERROR(
-      FromRocks(rocksdb::DB::Open(dbo, opts.path, descriptors, &handles, &raw),
-                "open store " + opts.path));
+  rocksdb::Status rs =
+      rocksdb::DB::Open(dbo, opts.path, descriptors, &handles, &raw);
+  if (!rs.ok() && exists && rs.IsNoSpace()) {
+    // Too full to open for writing (RocksDB writes a new MANIFEST, OPTIONS
+    // and log file when it opens): serve reads. A read-only RocksDB does not
+    // take the LOCK file, so take it here: one process at a time still.
+    handles.clear();
+    raw = nullptr;
+    rocksdb::Status ro = rocksdb::Env::Default()->LockFile(
+        opts.path + "/LOCK", &core->read_only_lock);
+    if (ro.ok()) {
+      ro = rocksdb::DB::OpenForReadOnly(dbo, opts.path, descriptors, &handles,
+                                        &raw);
+    }
+    if (ro.ok()) {
+      core->read_only = true;
+      Result<FsSpace> fs = StatFileSystem(opts.path);
+      core->read_only_error = Status::Unavailable(
+          "store " + opts.path + " was opened read-only because its disk " +
+          "was full (" + (fs.ok() ? HumanBytes(fs->free_bytes) : "?") +
+          " free): writes are refused until it is reopened with space "
+          "freed; reads go on. Opening for writing failed: " +
+          rs.ToString());
+      rs = ro;
+    }
+  }
+  RETURN_IF_ERROR(FromRocks(rs, "open store " + opts.path));
   core->db.reset(raw);
   std::map<std::string, rocksdb::ColumnFamilyHandle*> by_name;
   for (auto* h : handles) {

@@ -9,6 +9,15 @@ Status FromRocks(const rocksdb::Status& s, std::string_view context) {
   std::string msg(context);
   msg += ": ";
   msg += s.ToString();
+  if (s.IsNoSpace() || s.subcode() == rocksdb::Status::kSpaceLimit) {
+    // ENOSPC inside RocksDB (the watermark was not enough, or is off).
+    // RocksDB stops writes and resumes them once space is back (its
+    // SstFileManager polls): retryable.
+    msg +=
+        " (no space left on the store's file system: writes resume once "
+        "space is freed)";
+    return Status::Unavailable(std::move(msg));
+  }
   switch (s.code()) {
     case rocksdb::Status::kIOError:
       return Status::IOError(std::move(msg));

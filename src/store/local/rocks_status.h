@@ -10,11 +10,12 @@
 
 namespace godwit::local {
 
-// OK -> OK; IOError -> IOError; Corruption -> DataLoss; Busy, TryAgain,
-// TimedOut, Incomplete, ShutdownInProgress -> Unavailable (retryable);
-// NotFound -> NotFound; InvalidArgument -> InvalidArgument; NotSupported ->
-// Unimplemented; Aborted -> Aborted; anything else -> Internal. The message
-// is "context: rocksdb message".
+// OK -> OK; IOError "no space" (ENOSPC, a space limit) -> Unavailable
+// (retryable); other IOError -> IOError; Corruption -> DataLoss; Busy,
+// TryAgain, TimedOut, Incomplete, ShutdownInProgress -> Unavailable
+// (retryable); NotFound -> NotFound; InvalidArgument -> InvalidArgument;
+// NotSupported -> Unimplemented; Aborted -> Aborted; anything else -> Internal.
+// The message is "context: rocksdb message".
 Status FromRocks(const rocksdb::Status& s, std::string_view context);
 
 }  // namespace godwit::local

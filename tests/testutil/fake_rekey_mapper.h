@@ -1,30 +1,37 @@
-// The demo's re-key migration written in C++ (the same mapping as
-// examples/migrations/Orders/0002_key_by_customer.lua), for engine tests
-// that should not depend on the Lua runtime:
+// A fake ItemMapper for tests: the demo's re-key migration written in C++
+// (the same mapping as examples/migrations/Orders/0002_key_by_customer.lua),
+// for engine tests that should not depend on the Lua runtime:
 //   up:   pk = "CUST#" .. customerId, sk = "ORDER#" .. <9-digit id>,
 //         status renamed orderStatus, itemCount = #items (derived)
 //   down: the inverse.
 // Options make it misbehave on purpose: `collide` maps every order of a
-// customer to one key (a collision), `fail_every` raises an item error.
-#ifndef GODWIT_TESTUTIL_REKEY_MAPPER_H_
-#define GODWIT_TESTUTIL_REKEY_MAPPER_H_
+// customer to one key (a collision), `fail_order(s)` raise item errors,
+// `broken_order` an error that stops the run.
+#ifndef GODWIT_TESTUTIL_FAKE_REKEY_MAPPER_H_
+#define GODWIT_TESTUTIL_FAKE_REKEY_MAPPER_H_
 
+#include <algorithm>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "godwit/migrate.h"
 
-namespace godwit::testing {
+namespace godwit::test {
 
-struct ReKeyOptions {
+struct FakeReKeyOptions {
   bool collide = false;
   int64_t fail_order = -1;  // this orderId fails `up` with InvalidArgument
+  std::vector<int64_t> fail_orders = {};  // and these
+  // This orderId fails `up` with Internal: not an item error, the run
+  // stops.
+  int64_t broken_order = -1;
 };
 
-class ReKeyMapper : public ItemMapper {
+class FakeReKeyMapper : public ItemMapper {
  public:
-  explicit ReKeyMapper(ReKeyOptions o) : o_(o) {}
+  explicit FakeReKeyMapper(FakeReKeyOptions o) : o_(o) {}
   Status Up(const Item& in, std::vector<Item>* out, ItemError* error) override {
     Status s = UpItem(in, out);
     if (s.ok()) s = Validate(*out, ReKeySchema());
@@ -68,9 +75,15 @@ class ReKeyMapper : public ItemMapper {
         oid == nullptr) {
       return Status::InvalidArgument("not an order: " + DebugString(in));
     }
-    if (o_.fail_order >= 0 && oid->n().ToInt64() == o_.fail_order) {
-      return Status::InvalidArgument("refusing order " +
-                                     std::to_string(o_.fail_order));
+    std::optional<int64_t> id = oid->n().ToInt64();
+    if (id && (*id == o_.fail_order ||
+               std::find(o_.fail_orders.begin(), o_.fail_orders.end(), *id) !=
+                   o_.fail_orders.end())) {
+      return Status::InvalidArgument("refusing order " + std::to_string(*id));
+    }
+    if (id && *id == o_.broken_order) {
+      return Status::Internal("the mapper broke on order " +
+                              std::to_string(*id));
     }
     Item item = in;
     item.Set("pk", AttributeValue::S("CUST#" + cust->s()));
@@ -105,24 +118,24 @@ class ReKeyMapper : public ItemMapper {
     return Status::OK();
   }
 
-  ReKeyOptions o_;
+  FakeReKeyOptions o_;
 };
 
-class ReKeyMapperFactory : public MapperFactory {
+class FakeReKeyMapperFactory : public MapperFactory {
  public:
-  explicit ReKeyMapperFactory(ReKeyOptions o = {}) : o_(o) {}
+  explicit FakeReKeyMapperFactory(FakeReKeyOptions o = {}) : o_(o) {}
   Result<std::unique_ptr<ItemMapper>> NewMapper() override {
-    return std::unique_ptr<ItemMapper>(new ReKeyMapper(o_));
+    return std::unique_ptr<ItemMapper>(new FakeReKeyMapper(o_));
   }
 
  private:
-  ReKeyOptions o_;
+  FakeReKeyOptions o_;
 };
 
 inline KeySchema ReKeyDestinationSchema() {
   return KeySchema{{"pk", AttrType::kS}, KeyAttribute{"sk", AttrType::kS}};
 }
 
-}  // namespace godwit::testing
+}  // namespace godwit::test
 
-#endif  // GODWIT_TESTUTIL_REKEY_MAPPER_H_
+#endif  // GODWIT_TESTUTIL_FAKE_REKEY_MAPPER_H_
