@@ -102,6 +102,14 @@ struct MigrateOptions {
   std::function<Status(const struct MigrationPlan&,
                        const struct MigrationProgress&)>
       on_finish;
+  // The run's ownership (the controller's run lease, docs/engine.md
+  // "Ownership"). `commit_check` runs at the commit points another owner
+  // must never see duplicated: each flip before the phase and pointer
+  // change, finish and abandon before their first write; `held_check`
+  // (cheap, no I/O) before every save of the run state. An error refuses
+  // the step (a save that fails stops the run). Unset: always OK.
+  std::function<Status()> commit_check;
+  std::function<Status()> held_check;
 };
 
 enum class RunPhase : uint8_t {

@@ -65,16 +65,21 @@ Status Capturer::SyncLocked() {
   RETURN_IF_ERROR(journal_->Sync());
   last_sync_ = std::chrono::steady_clock::now();
   uint64_t offset = journal_->synced_offset();
-  synced_.store(offset, std::memory_order_release);
   uint64_t n = unsynced_;
   unsynced_ = 0;
   bool reading = reader_ != nullptr;
   uint64_t seq = reading ? reader_->position() : 0;
+  // The run state takes the durable offset and its positions BEFORE replay
+  // may read up to it: a checkpoint never saves a replay offset past the
+  // journal offset it is saved with (docs/model.md, mutant 6: a resume
+  // truncates the journal to journal_offset and captures again, and with
+  // several shards the records may come back in another order).
   run_->Update([&](RunState& s) {
     s.journal_offset = offset;
     s.captured += n;
     if (reading && n > 0) s.captured_seq = seq;
   });
+  synced_.store(offset, std::memory_order_release);
   return Status::OK();
 }
 

@@ -268,9 +268,10 @@ Result<std::unique_ptr<Controller>> Controller::Open(const ControllerEnv& env,
     return RecordLedger(store, plan, p);
   };
   RETURN_IF_ERROR(migrate::ClaimRunDirectory(o.run_dir, env.store_id));
-  // For the engine's commit points, once MigrateOptions takes them:
-  // parts->ownership->CommitCheck() before each flip's pointer write, finish
-  // and abandon; parts->ownership->HeldCheck() before each run-state save.
+  // The engine's commit points check the lease: CommitCheck (a renewal)
+  // before each flip, finish and abandon; HeldCheck before each save.
+  o.commit_check = parts->ownership->CommitCheck();
+  o.held_check = parts->ownership->HeldCheck();
   ASSIGN_OR_RETURN(parts->migration,
                    Migration::Open(env.router, env.store, parts->mappers.get(),
                                    setup.plan, o));

@@ -174,6 +174,7 @@ Status MigrationImpl::Init() {
   RunIdentity id = RunIdentity::Of(state, opts_.run_dir);
   run_ = std::make_unique<Run>(store_, std::move(id), std::move(state));
   Run* run = run_.get();
+  run->SetOwnershipChecks(opts_.commit_check, opts_.held_check);
 
   keys_ = std::make_unique<KeyMap>(tables_.keymap, tables_.source,
                                    run->id().destination_key_schema);

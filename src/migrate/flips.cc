@@ -148,6 +148,9 @@ Result<FlipReport> Flips::Cutover(const FlipOptions& opts) {
   RETURN_IF_ERROR(
       PinStream(p_.destination.get(), id.consumer, reverse_start.sequence));
   ASSIGN_OR_RETURN(uint64_t epoch, PointerEpoch());
+  // The commit point: only the run's owner may flip (the fence and the
+  // hold are undone if it is not).
+  RETURN_IF_ERROR(run->CheckCommit());
   RETURN_IF_ERROR(run->MoveTo(RunPhase::kCutOver));
   run->Update([&](RunState& s) {
     s.forward_stop_seq = target.sequence;
@@ -193,6 +196,7 @@ Result<FlipReport> Flips::Rollback(const FlipOptions& opts) {
   // source (those changes must not flow forward again).
   ASSIGN_OR_RETURN(StreamMark restart, LatestMark(p_.source.get()));
   ASSIGN_OR_RETURN(uint64_t epoch, PointerEpoch());
+  RETURN_IF_ERROR(run->CheckCommit());
   RETURN_IF_ERROR(PinStream(p_.source.get(), id.consumer, restart.sequence));
   RETURN_IF_ERROR(p_.capture->ReopenAfter(restart));
   RETURN_IF_ERROR(run->MoveTo(RunPhase::kRolledBack));
@@ -222,6 +226,7 @@ Status Flips::Finish(const std::function<Status()>& record) {
         "abandon); the run of " +
         id.logical + " is in phase " + std::string(RunPhaseName(run->phase())));
   }
+  RETURN_IF_ERROR(run->CheckCommit());
   RETURN_IF_ERROR(p_.reverse->CatchUp().status());
   p_.reverse->SetEnabled(false);
   if (record) RETURN_IF_ERROR(record());
@@ -259,6 +264,7 @@ Status Flips::CheckAbandon() {
 Status Flips::Abandon() {
   Run* run = p_.run;
   const RunIdentity& id = run->id();
+  RETURN_IF_ERROR(run->CheckCommit());
   // The record goes last: until then a resumed run (or another abandon)
   // finds the run and finishes the job.
   Status s = p_.store->DropTable(id.destination);

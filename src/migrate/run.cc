@@ -220,9 +220,21 @@ void Run::SleepFor(std::chrono::milliseconds d) {
   }
 }
 
+void Run::SetOwnershipChecks(std::function<Status()> commit,
+                             std::function<Status()> held) {
+  commit_check_ = std::move(commit);
+  held_check_ = std::move(held);
+}
+
+Status Run::CheckCommit() const {
+  return commit_check_ ? commit_check_() : Status::OK();
+}
+
 Status Run::Save() {
   MutexLock save(&save_mu_);
   if (retired_) return Status::OK();
+  // Another owner may have the run: its state must not be overwritten.
+  if (held_check_) RETURN_IF_ERROR(held_check_());
   RunState copy;
   {
     MutexLock lock(&mu_);

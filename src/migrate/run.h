@@ -133,6 +133,13 @@ class Run {
   // Saves the progress to the control table (one put). After Retire(),
   // does nothing.
   Status Save() EXCLUDES(save_mu_, mu_);
+  // The ownership checks of MigrateOptions (unset: always OK). Set once,
+  // before any other thread uses the run.
+  void SetOwnershipChecks(std::function<Status()> commit,
+                          std::function<Status()> held);
+  // MigrateOptions::commit_check: whether this process may commit a flip,
+  // finish or abandon now.
+  Status CheckCommit() const;
   // The run's record is gone (abandoned): saves stop for good.
   void Retire() EXCLUDES(save_mu_);
   // Whether the progress moved since the last Save().
@@ -141,6 +148,8 @@ class Run {
  private:
   Store* const store_;
   const RunIdentity id_;
+  std::function<Status()> commit_check_;  // set before threads start
+  std::function<Status()> held_check_;
 
   // Serialises saves, so that the control table gets them in the order of
   // their copies (an older copy never overwrites a newer one).

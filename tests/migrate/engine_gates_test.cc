@@ -3,7 +3,10 @@
 // is active, and dead letters are counted once across a resume.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include "control/control_table.h"
 #include "engine_fixture.h"
@@ -96,6 +99,50 @@ TEST_F(EngineGateTest, RollbackNeedsAPassingVerifyAfterTheCutover) {
   ExpectClean(m->Verify(5));
   ASSERT_OK(m->Rollback().status());
   EXPECT_EQ(*router_->Resolve("Orders"), "Orders");
+  m->Stop();
+}
+
+// Run ownership at the commit points: a process whose run lease was lost
+// (MigrateOptions::commit_check / held_check, the controller's lease) may
+// neither flip, even forced, nor overwrite the run state another owner now
+// writes; the pointer stays where it was.
+TEST_F(EngineGateTest, ALostLeaseRefusesFlipsAndSaves) {
+  Seed(200);
+  FakeReKeyMapperFactory mappers;
+  std::atomic<bool> lost{false};
+  auto check = [&lost]() -> Status {
+    return lost.load() ? Status::FailedPrecondition(
+                             "the run of Orders was lost to another owner")
+                       : Status::OK();
+  };
+  MigrateOptions o = Options();
+  o.commit_check = check;
+  o.held_check = check;
+  auto m = OpenOk(router_.get(), store_.get(), &mappers, Plan(), o);
+  ASSERT_NE(m, nullptr);
+  ASSERT_OK(m->WaitCaughtUp());
+  ExpectClean(m->Verify(5));
+  lost = true;
+  Result<FlipReport> flip = m->Cutover(FlipOptions{.force = true});
+  ASSERT_EQ(flip.status().code(), StatusCode::kFailedPrecondition)
+      << flip.status().ToString();
+  EXPECT_NE(flip.status().message().find("another owner"), std::string::npos);
+  EXPECT_EQ(*router_->Resolve("Orders"), "Orders");
+  ASSERT_OK_AND_ASSIGN(std::optional<migrate::RunState> st,
+                       migrate::LoadRunState(store_.get(), "Orders"));
+  ASSERT_TRUE(st.has_value());
+  EXPECT_EQ(st->phase, RunPhase::kReplay);
+  // The next checkpoint is refused: the run stops with the lease's error.
+  ASSERT_OK_AND_ASSIGN(std::shared_ptr<Table> t, store_->GetTable("Orders"));
+  ASSERT_OK(t->Put(migrate::MakeOrder(7, 1)));
+  Status s = m->WaitCaughtUp();
+  for (int i = 0; i < 200 && m->error().ok(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_NE(m->error().message().find("another owner"), std::string::npos)
+      << m->error().ToString() << " / " << s.ToString();
+  EXPECT_EQ(m->Abandon().code(), StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(store_->GetTable("Orders.v2").ok());  // abandon did nothing
   m->Stop();
 }
 
