@@ -53,8 +53,7 @@ Result<ops::TableAnalysis> AnalyzeAndSave(const Context& ctx, Store* store,
   if (!r.ok()) return r.status();
   r->logical = req.table;
   if (!req.save || req.plain_scan) return r;
-  ASSIGN_OR_RETURN(std::string store_path, ResolveStorePath(ctx.global));
-  std::string dir = RunDir(store_path, req.table);
+  ASSIGN_OR_RETURN(std::string dir, ResolveRunDir(ctx.global, req.table));
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());

@@ -237,8 +237,8 @@ Status RunPlan(const Context& ctx, const PlanArgs& a) {
     an = std::move(r);
     an_from = "measured now";
   } else {
-    ASSIGN_OR_RETURN(std::string store_path, ResolveStorePath(ctx.global));
-    std::string path = ops::AnalysisPath(RunDir(store_path, table));
+    ASSIGN_OR_RETURN(std::string dir, ResolveRunDir(ctx.global, table));
+    std::string path = ops::AnalysisPath(dir);
     std::ifstream in(path, std::ios::binary);
     if (in) {
       std::string content((std::istreambuf_iterator<char>(in)),

@@ -40,8 +40,7 @@ Status WriteFileAtomically(const std::string& path, const std::string& data) {
 }
 
 Status RunReport(const Context& ctx, const ReportArgs& a) {
-  ASSIGN_OR_RETURN(std::string store_path, ResolveStorePath(ctx.global));
-  const std::string dir = RunDir(store_path, a.table);
+  ASSIGN_OR_RETURN(const std::string dir, ResolveRunDir(ctx.global, a.table));
   ASSIGN_OR_RETURN(std::vector<std::string> runs, ops::ListTimelines(dir));
   std::string run = a.run;
   if (run.empty()) {

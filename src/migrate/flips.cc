@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <thread>
 
 #include "migrate/key_map.h"
@@ -16,6 +17,18 @@ namespace {
 // Sync drains in rounds until fewer than this many changes are left, before
 // writes are held: the pause is only the last round's.
 constexpr uint64_t kSmallLag = 200;
+
+// Runs `fn` when the scope ends.
+class ScopeExit {
+ public:
+  explicit ScopeExit(std::function<void()> fn) : fn_(std::move(fn)) {}
+  ~ScopeExit() { fn_(); }
+  ScopeExit(const ScopeExit&) = delete;
+  ScopeExit& operator=(const ScopeExit&) = delete;
+
+ private:
+  std::function<void()> fn_;
+};
 
 }  // namespace
 
@@ -139,18 +152,26 @@ Result<FlipReport> Flips::Cutover(const FlipOptions& opts) {
   ASSIGN_OR_RETURN(std::unique_ptr<WriteHold> hold,
                    p_.router->HoldWrites(id.logical));
   CrashPoint("cutover.held");
+  // Only the run's owner may flip: the lease is renewed now, for a whole
+  // lease duration, more than the rest of the flip takes (a refusal undoes
+  // the hold and the fence).
+  RETURN_IF_ERROR(run->CheckCommit());
   uint64_t replayed_before = run->state().replayed;
   // With writes held the source cannot change: drain to its last change.
   ASSIGN_OR_RETURN(StreamMark target, p_.replay->CatchUp());
   p_.capture->SetEnabled(false);
   p_.replay->SetEnabled(false);
+  // Until the phase moves, a failure leaves the run as it was: forward
+  // capture and replay go on.
+  ScopeExit resume_forward([this, run] {
+    if (run->phase() == RunPhase::kCutOver) return;
+    p_.capture->SetEnabled(true);
+    p_.replay->SetEnabled(true);
+  });
   ASSIGN_OR_RETURN(StreamMark reverse_start, LatestMark(p_.destination.get()));
   RETURN_IF_ERROR(
       PinStream(p_.destination.get(), id.consumer, reverse_start.sequence));
   ASSIGN_OR_RETURN(uint64_t epoch, PointerEpoch());
-  // The commit point: only the run's owner may flip (the fence and the
-  // hold are undone if it is not).
-  RETURN_IF_ERROR(run->CheckCommit());
   RETURN_IF_ERROR(run->MoveTo(RunPhase::kCutOver));
   run->Update([&](RunState& s) {
     s.forward_stop_seq = target.sequence;
@@ -190,13 +211,16 @@ Result<FlipReport> Flips::Rollback(const FlipOptions& opts) {
   ASSIGN_OR_RETURN(std::unique_ptr<WriteHold> hold,
                    p_.router->HoldWrites(id.logical));
   CrashPoint("rollback.held");
+  RETURN_IF_ERROR(run->CheckCommit());
   RETURN_IF_ERROR(p_.reverse->CatchUp().status());
   p_.reverse->SetEnabled(false);
+  ScopeExit resume_reverse([this, run] {
+    if (run->phase() == RunPhase::kCutOver) p_.reverse->SetEnabled(true);
+  });
   // Forward capture resumes after everything reverse sync wrote into the
   // source (those changes must not flow forward again).
   ASSIGN_OR_RETURN(StreamMark restart, LatestMark(p_.source.get()));
   ASSIGN_OR_RETURN(uint64_t epoch, PointerEpoch());
-  RETURN_IF_ERROR(run->CheckCommit());
   RETURN_IF_ERROR(PinStream(p_.source.get(), id.consumer, restart.sequence));
   RETURN_IF_ERROR(p_.capture->ReopenAfter(restart));
   RETURN_IF_ERROR(run->MoveTo(RunPhase::kRolledBack));
