@@ -91,10 +91,13 @@ struct HandlerOptions {
   double stream_empty_page_rate = 0;
   // An iterator older than this gets ExpiredIteratorException. > 0.
   int64_t iterator_ttl_seconds = 900;
-  // Iterator chains that read one shard within the last
-  // kReaderWindowSeconds (src/server/stream_hub.h); one more gets
-  // LimitExceededException. >= 1.
-  int stream_readers_per_shard = 2;
+  // Readers of one shard at once: iterator chains that called GetRecords on
+  // it twice or more, the last time within kReaderWindowMicros
+  // (src/server/stream_hub.h; a chain's first call is a probe, never
+  // refused); one more gets LimitExceededException. 0: no limit (the
+  // default: godwit serve's clients, and its conformance scenarios, read a
+  // shard through more chains at once than DynamoDB's guidance of two).
+  int stream_readers_per_shard = 0;
   // Records older than this are trimmed (TrimmedDataAccessException), and
   // shards closed before then are no longer listed. > 0.
   int64_t stream_retention_seconds = 86400;

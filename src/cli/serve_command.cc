@@ -53,7 +53,7 @@ struct ServeArgs {
   int stream_page_max = 1000;
   double stream_empty_page_rate = 0;
   int64_t iterator_ttl_seconds = 900;
-  int stream_readers_per_shard = 2;
+  int stream_readers_per_shard = 0;
   int64_t stream_retention_seconds = 86400;
   double ttl_scan_seconds = 5;
 };
@@ -326,19 +326,19 @@ void RegisterServeCommands(CLI::App& app, Context& ctx) {
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   serve
-      ->add_option("--stream-readers-per-shard",
-                   args->stream_readers_per_shard,
-                   "iterator chains that may read one shard at once (read "
-                   "within the last 2 s); one more gets "
-                   "LimitExceededException")
+      ->add_option("--stream-readers-per-shard", args->stream_readers_per_shard,
+                   "iterator chains that may read one shard at once (a "
+                   "chain's second and later GetRecords within 2 s of the "
+                   "last; its first is a probe); one more gets "
+                   "LimitExceededException; 0: no limit (DynamoDB: 2)")
       ->capture_default_str()
-      ->check(CLI::Range(1, 1000000));
+      ->check(CLI::Range(0, 1000000));
   serve
-      ->add_option("--stream-retention-seconds",
-                   args->stream_retention_seconds,
+      ->add_option("--stream-retention-seconds", args->stream_retention_seconds,
                    "records older than this are trimmed "
                    "(TrimmedDataAccessException); older closed shards are "
-                   "no longer listed")
+                   "no longer listed (with rotation: at most 1500 shards "
+                   "listed, see docs/server.md)")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   serve

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 
 #include "control/control_table.h"
@@ -52,11 +53,31 @@ Status StreamHub::Validate(const HandlerOptions& o) {
   if (o.iterator_ttl_seconds < 1) {
     return bad("--iterator-ttl-seconds must be >= 1");
   }
-  if (o.stream_readers_per_shard < 1) {
-    return bad("--stream-readers-per-shard must be >= 1");
+  if (o.stream_readers_per_shard < 0) {
+    return bad("--stream-readers-per-shard must be >= 0 (0: no limit)");
   }
   if (o.stream_retention_seconds < 1) {
     return bad("--stream-retention-seconds must be >= 1");
+  }
+  if (o.shard_rotate_seconds > 0) {
+    // A table's layout is one control-table item: the shards it lists
+    // (those closed within the retention, and the open ones) must fit.
+    const double epochs =
+        std::ceil(static_cast<double>(o.stream_retention_seconds) /
+                  o.shard_rotate_seconds) +
+        1;
+    const double listed = epochs * 2 * o.stream_shards;
+    if (listed > kMaxListedShards) {
+      return bad("--stream-retention-seconds " +
+                 std::to_string(o.stream_retention_seconds) +
+                 " with --shard-rotate-seconds " +
+                 std::to_string(o.shard_rotate_seconds) +
+                 " and --stream-shards " + std::to_string(o.stream_shards) +
+                 " could list up to " +
+                 std::to_string(static_cast<uint64_t>(listed)) +
+                 " shards (at most " + std::to_string(kMaxListedShards) +
+                 "): rotate less often or keep records for less time");
+    }
   }
   if (!(o.ttl_scan_seconds >= 0) || o.ttl_scan_seconds > 86400) {
     return bad("--ttl-scan-seconds must be 0..86400");
@@ -71,27 +92,39 @@ StreamHub::StreamHub(Store* store, const HandlerOptions& opts)
         o.admin = nullptr;
         return o;
       }()) {
-  uint64_t seed = opts_.stream_seed != 0 ? opts_.stream_seed
-                                         : static_cast<uint64_t>(SystemMicros());
+  uint64_t seed = opts_.stream_seed != 0
+                      ? opts_.stream_seed
+                      : static_cast<uint64_t>(SystemMicros());
   rng_.seed(seed);
   // Chain ids differ across restarts, so that an iterator from before one
   // is not mistaken for a chain of this run.
   next_reader_ = (rng_() >> 16) + 1;
   LoadTtl();
-  if (opts_.ttl_scan_seconds > 0) {
-    expirer_ = std::thread([this] { ExpirerLoop(); });
+  bool any = false;
+  {
+    std::lock_guard l(ttl_mu_);
+    for (const auto& [key, v] : ttl_) any |= v.second.enabled;
   }
+  if (any) StartExpirer();
 }
 
 StreamHub::~StreamHub() { Stop(); }
 
+void StreamHub::StartExpirer() {
+  std::lock_guard l(stop_mu_);
+  if (stopping_ || expirer_.joinable() || opts_.ttl_scan_seconds <= 0) return;
+  expirer_ = std::thread([this] { ExpirerLoop(); });
+}
+
 void StreamHub::Stop() {
+  std::thread expirer;
   {
     std::lock_guard l(stop_mu_);
     stopping_ = true;
+    expirer = std::move(expirer_);
   }
   stop_cv_.notify_all();
-  if (expirer_.joinable()) expirer_.join();
+  if (expirer.joinable()) expirer.join();
 }
 
 int64_t StreamHub::Now() const {
@@ -113,9 +146,9 @@ Status StreamHub::Persist(const TableDescription& d, const StreamLayout& l) {
   RETURN_IF_ERROR(control::EnsureControlTable(store_));
   ASSIGN_OR_RETURN(std::shared_ptr<Table> t,
                    store_->GetTable(control::kControlTable));
-  Item item = KeyToItem(
-      control::ControlKey("streams#" + d.name, CreatedSortKey(d.created_micros)),
-      t->key_schema());
+  Item item = KeyToItem(control::ControlKey("streams#" + d.name,
+                                            CreatedSortKey(d.created_micros)),
+                        t->key_schema());
   item.Set("layout", AttributeValue::S(l.Encode()));
   Result<std::optional<Item>> put = t->Put(item);
   if (!put.ok()) {
@@ -130,9 +163,10 @@ Status StreamHub::Load(Entry* e, const TableDescription& d, int64_t now) {
   Result<std::shared_ptr<Table>> t = store_->GetTable(control::kControlTable);
   if (!t.ok() && !t.status().IsNotFound()) return t.status();
   if (t.ok()) {
-    ASSIGN_OR_RETURN(std::optional<Item> item,
-                     (*t)->Get(control::ControlKey(
-                         "streams#" + d.name, CreatedSortKey(d.created_micros))));
+    ASSIGN_OR_RETURN(
+        std::optional<Item> item,
+        (*t)->Get(control::ControlKey("streams#" + d.name,
+                                      CreatedSortKey(d.created_micros))));
     if (item) {
       const AttributeValue* v = item->Find("layout");
       if (v == nullptr || !v->is(AttrType::kS)) {
@@ -164,9 +198,8 @@ Status StreamHub::Load(Entry* e, const TableDescription& d, int64_t now) {
   return Status::OK();
 }
 
-Status StreamHub::AdvanceTrim(Entry* e, Table& table,
-                              const TableDescription& d, uint64_t cap,
-                              int64_t cutoff) {
+Status StreamHub::AdvanceTrim(Entry* e, Table& table, const TableDescription& d,
+                              uint64_t cap, int64_t cutoff) {
   if (d.stream_first_sequence > 0 && e->trimmed + 1 < d.stream_first_sequence) {
     e->trimmed = d.stream_first_sequence - 1;
     e->next_time = 0;
@@ -258,26 +291,42 @@ uint64_t StreamHub::NewReader() {
 Status StreamHub::AdmitReader(const TableDescription& d,
                               const std::string& shard, uint64_t reader,
                               int64_t now) {
+  constexpr uint64_t kSweepEvery = 4096;
+  if (opts_.stream_readers_per_shard == 0) return Status::OK();  // no limit
   std::lock_guard l(mu_);
-  std::map<uint64_t, int64_t>& chains = readers_[KeyOf(d) + '\n' + shard];
-  std::erase_if(chains, [&](const auto& c) {
-    return c.second < now - kReaderWindowMicros;
-  });
-  if (auto it = chains.find(reader); it != chains.end()) {
-    it->second = std::max(it->second, now);
+  auto idle = [&](const auto& c) {
+    return c.second.last < now - kReaderWindowMicros;
+  };
+  if (++admissions_ % kSweepEvery == 0) {
+    for (auto it = readers_.begin(); it != readers_.end();) {
+      std::erase_if(it->second, idle);
+      it = it->second.empty() ? readers_.erase(it) : std::next(it);
+    }
+  }
+  std::map<uint64_t, ChainUse>& chains = readers_[KeyOf(d) + '\n' + shard];
+  std::erase_if(chains, idle);
+  auto it = chains.find(reader);
+  if (it == chains.end()) {
+    chains[reader] = {now, 1};  // a probe
     return Status::OK();
   }
-  if (chains.size() >= static_cast<size_t>(opts_.stream_readers_per_shard)) {
-    return wire::MakeError(
-        wire::ErrorType::kLimitExceeded,
-        "Too many readers of shard " + shard + " of the stream of " + d.name +
-            ": " + std::to_string(chains.size()) +
-            " iterator chains read it in the last " +
-            std::to_string(kReaderWindowMicros / 1000000) +
-            " s (at most " + std::to_string(opts_.stream_readers_per_shard) +
-            ")");
+  if (it->second.calls < 2) {
+    size_t readers = 0;
+    for (const auto& [id, use] : chains) readers += use.calls >= 2;
+    if (readers >= static_cast<size_t>(opts_.stream_readers_per_shard)) {
+      // Refused while it keeps trying: it stays a probe, not idle.
+      it->second.last = std::max(it->second.last, now);
+      return wire::MakeError(
+          wire::ErrorType::kLimitExceeded,
+          "Too many readers of shard " + shard + " of the stream of " + d.name +
+              ": " + std::to_string(readers) +
+              " iterator chains read it in the last " +
+              std::to_string(kReaderWindowMicros / 1000000) + " s (at most " +
+              std::to_string(opts_.stream_readers_per_shard) + ")");
+    }
+    it->second.calls = 2;
   }
-  chains[reader] = now;
+  it->second.last = std::max(it->second.last, now);
   return Status::OK();
 }
 

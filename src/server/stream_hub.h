@@ -55,14 +55,20 @@
 
 namespace godwit::server {
 
-// A reader of a shard is an iterator chain that called GetRecords on it
-// within this window (docs/server.md).
+// A reader of a shard is an iterator chain (a GetShardIterator and the
+// NextShardIterators that follow from it) that called GetRecords on the
+// shard at least twice, the last time within this window (docs/server.md).
+// A chain's first GetRecords is a probe: never refused, not counted.
 inline constexpr int64_t kReaderWindowMicros = 2'000'000;
 // GetRecords pages are cut at this many bytes of records (DynamoDB: 1 MB).
 inline constexpr size_t kPageBytesMax = size_t{1} << 20;
 // Misleading empty pages in a row on one chain are fewer than this (godwit
 // takes this many empty pages in a row as "at the head").
 inline constexpr uint32_t kEmptyPagesAtHead = 3;
+// The most shards a table's stream may list at once (open, and closed
+// within the retention) by the options (StreamHub::Validate): its layout is
+// kept in one control-table item of at most 400 KB.
+inline constexpr int kMaxListedShards = 1500;
 // Time to Live ignores expiry times more than five years in the past
 // (DynamoDB developer guide, "Time to Live").
 inline constexpr int64_t kTtlMaxPastSeconds = int64_t{5} * 365 * 24 * 3600;
@@ -70,7 +76,9 @@ inline constexpr int64_t kTtlMaxPastSeconds = int64_t{5} * 365 * 24 * 3600;
 class StreamHub {
  public:
   // `store` (the physical tables: the control table is there) must outlive
-  // the hub. Starts the expirer thread if opts.ttl_scan_seconds > 0.
+  // the hub. The expirer thread runs (every opts.ttl_scan_seconds; none if
+  // 0) once some table has Time to Live on: from the start if a kept
+  // setting says so, else from the first UpdateTimeToLive enabling it.
   StreamHub(Store* store, const HandlerOptions& opts);
   ~StreamHub();
   StreamHub(const StreamHub&) = delete;
@@ -106,9 +114,10 @@ class StreamHub {
 
   // A new iterator chain's id (never 0).
   uint64_t NewReader();
-  // Counts `reader` as reading `shard` of table `d` now. Errors:
-  // LimitExceededException when as many other chains read it within
-  // kReaderWindowMicros as the option allows.
+  // Counts the GetRecords call of chain `reader` on `shard` of table `d`
+  // now. Errors: LimitExceededException when the chain would become a
+  // reader (its second call within kReaderWindowMicros) while as many other
+  // readers as the option allows read the shard.
   Status AdmitReader(const TableDescription& d, const std::string& shard,
                      uint64_t reader, int64_t now);
   // Whether this page is to be empty although records follow (drawn with
@@ -146,6 +155,7 @@ class StreamHub {
   Status AdvanceTrim(Entry* e, Table& table, const TableDescription& d,
                      uint64_t cap, int64_t cutoff);
   void LoadTtl();
+  void StartExpirer();  // idempotent; not after Stop
   void ExpirerLoop();
 
   Store* const store_;
@@ -153,8 +163,14 @@ class StreamHub {
 
   std::mutex mu_;
   std::unordered_map<std::string, std::unique_ptr<Entry>> entries_;
-  // Readers: table key + '\n' + shard -> (chain -> last GetRecords).
-  std::map<std::string, std::map<uint64_t, int64_t>> readers_;
+  struct ChainUse {
+    int64_t last = 0;    // the chain's last GetRecords on the shard
+    uint32_t calls = 0;  // 1: a probe; 2: a reader
+  };
+  // Readers: table key + '\n' + shard -> (chain -> use). Idle entries are
+  // swept every kSweepEvery admissions.
+  std::map<std::string, std::map<uint64_t, ChainUse>> readers_;
+  uint64_t admissions_ = 0;
   std::mt19937_64 rng_;
   uint64_t next_reader_ = 0;
 
@@ -164,7 +180,7 @@ class StreamHub {
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
   bool stopping_ = false;
-  std::thread expirer_;
+  std::thread expirer_;  // GUARDED_BY(stop_mu_)
 };
 
 // The sort key of a table's records in the control table: its creation

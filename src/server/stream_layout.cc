@@ -1,4 +1,12 @@
-// See stream_layout.h for what a layout is and its encoded grammar.
+// StreamLayout: see stream_layout.h for what a layout is. Its encoded form
+// (also in docs/formats/stream-layout.md):
+//
+//   layout  := "L1" SP shards SP rotate_ms SP split_per_mille SP seed SP
+//              epoch SP last_rotation_micros "\n" shard*
+//   shard   := id SP parent SP hash_lo SP hash_hi SP first_seq SP last_seq
+//              SP opened_micros SP closed_micros "\n"
+//   parent  := "-" | id
+//   last_seq, closed_micros := 0 while the shard is open
 #include "server/stream_layout.h"
 
 #include <xxhash.h>

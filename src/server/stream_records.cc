@@ -16,6 +16,8 @@
 // to get to a portion of the shard that contains stream records"; at most
 // 1 MB or 1,000 records; ExpiredIteratorException 15 minutes after the
 // iterator was made; TrimmedDataAccessException for trimmed records.
+#include "server/stream_records.h"
+
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
@@ -23,7 +25,6 @@
 
 #include "server/operations.h"
 #include "server/request.h"
-#include "server/stream_records.h"
 #include "wire/errors.h"
 #include "wire/json_writer.h"
 #include "wire/stream_ids.h"
@@ -82,15 +83,17 @@ std::string RecordJson(const ChangeRecord& r, const std::string& table,
       .Str("awsRegion", region)
       .Object("dynamodb", std::move(db));
   if (r.origin == ChangeOrigin::kTimeToLive) {
-    // Streams API reference, "Record": userIdentity of a TTL deletion.
+    // Streams API reference, "Record" and "Identity": the userIdentity of a
+    // Time to Live deletion. On the wire the members are the Identity
+    // shape's, PrincipalId and Type (what the SDKs parse); Lambda's event
+    // format spells them principalId and type.
     rec.Object("userIdentity",
                std::move(JsonObject()
-                             .Str("type", "Service")
-                             .Str("principalId", "dynamodb.amazonaws.com")));
+                             .Str("PrincipalId", "dynamodb.amazonaws.com")
+                             .Str("Type", "Service")));
   }
   return rec.Done();
 }
-
 
 namespace {
 
@@ -125,8 +128,8 @@ Result<std::string> Operations::GetRecords(const Fields& f) {
   if (it.issued_micros != 0 && v.now - it.issued_micros > ttl) {
     return wire::ExpiredIterator(
         "Iterator expired. The iterator was created at time " +
-        std::to_string(it.issued_micros / 1000) +
-        " ms while right now it is " + std::to_string(v.now / 1000) +
+        std::to_string(it.issued_micros / 1000) + " ms while right now it is " +
+        std::to_string(v.now / 1000) +
         " ms which is further in the future than the tolerated delay of " +
         std::to_string(ttl / 1000) + " ms.");
   }
@@ -160,16 +163,14 @@ Result<std::string> Operations::GetRecords(const Fields& f) {
           std::to_string(first_kept - 1) + " were trimmed");
     }
     if (sh->open() && after > end) {
-      return Validation("Invalid ShardIterator: position " +
-                        std::to_string(after) +
-                        " is beyond the end of the stream (" +
-                        std::to_string(end) + ")");
+      return Validation(
+          "Invalid ShardIterator: position " + std::to_string(after) +
+          " is beyond the end of the stream (" + std::to_string(end) + ")");
     }
   }
 
-  const size_t max = static_cast<size_t>(
-      std::min<int64_t>(limit.value_or(opts_.stream_page_max),
-                        opts_.stream_page_max));
+  const size_t max = static_cast<size_t>(std::min<int64_t>(
+      limit.value_or(opts_.stream_page_max), opts_.stream_page_max));
   JsonArray out;
   size_t bytes = 0;
   uint64_t pos = after;  // everything of the shard up to pos is returned
@@ -244,8 +245,7 @@ Result<std::string> Operations::GetRecords(const Fields& f) {
         .Done();
   }
   next.after = pos;
-  next.empties =
-      out.size() == 0 ? std::min<uint32_t>(it.empties, 1000) + 1 : 0;
+  next.empties = out.size() == 0 ? std::min<uint32_t>(it.empties, 1000) + 1 : 0;
   JsonObject o;
   o.Array("Records", std::move(out));
   // A closed shard read to its end: no NextShardIterator (its children

@@ -6,8 +6,9 @@
 // epoch; an item whose value is below the current time is expired and
 // deleted by the service; values more than five years in the past, and
 // attributes of another type, are ignored. The deletion is a REMOVE stream
-// record whose userIdentity is {"type": "Service", "principalId":
-// "dynamodb.amazonaws.com"} (Streams API reference, "Record").
+// record whose userIdentity is type "Service", principal
+// "dynamodb.amazonaws.com" (Streams API reference, "Record", "Identity";
+// the wire spelling is in stream_records.cc).
 //
 // The expirer deletes with Table::DeleteAsService, conditional on the TTL
 // attribute still holding the value it read (an item updated meanwhile is
@@ -54,8 +55,8 @@ void StreamHub::LoadTtl() {
       const AttributeValue* at = item.Find("attribute");
       if (pk == nullptr || !pk->is(AttrType::kS) ||
           !pk->s().starts_with(kTtlPrefix) || sk == nullptr ||
-          !sk->is(AttrType::kS) || en == nullptr ||
-          !en->is(AttrType::kBool) || at == nullptr || !at->is(AttrType::kS)) {
+          !sk->is(AttrType::kS) || en == nullptr || !en->is(AttrType::kBool) ||
+          at == nullptr || !at->is(AttrType::kS)) {
         continue;
       }
       TableDescription d;
@@ -86,11 +87,13 @@ Status StreamHub::SetTtl(const TableDescription& d, const TtlSpec& spec) {
   item.Set("attribute", AttributeValue::S(spec.attribute));
   Result<std::optional<Item>> put = t->Put(item);
   if (!put.ok()) {
-    return put.status().WithContext("persisting the Time to Live of " +
-                                    d.name);
+    return put.status().WithContext("persisting the Time to Live of " + d.name);
   }
-  std::lock_guard l(ttl_mu_);
-  ttl_[KeyOf(d)] = {d, spec};
+  {
+    std::lock_guard l(ttl_mu_);
+    ttl_[KeyOf(d)] = {d, spec};
+  }
+  if (spec.enabled) StartExpirer();
   return Status::OK();
 }
 

@@ -25,7 +25,6 @@ using wire::JsonArray;
 using wire::JsonObject;
 using wire::Validation;
 
-
 Result<std::string> Operations::ListStreams(const Fields& f) {
   ASSIGN_OR_RETURN(auto only, f.Str("TableName"));
   ASSIGN_OR_RETURN(auto limit, f.Int("Limit"));
@@ -116,10 +115,9 @@ Result<std::string> Operations::DescribeStream(const Fields& f) {
   // before their children): pages stay stable while shards are forgotten.
   std::vector<const LayoutShard*> shards;
   for (const LayoutShard& sh : s.view.layout->shards()) shards.push_back(&sh);
-  std::sort(shards.begin(), shards.end(),
-            [](const LayoutShard* a, const LayoutShard* b) {
-              return a->id < b->id;
-            });
+  std::sort(
+      shards.begin(), shards.end(),
+      [](const LayoutShard* a, const LayoutShard* b) { return a->id < b->id; });
   const uint64_t first_kept =
       std::max(s.view.trimmed + 1, d.stream_first_sequence);
   const size_t max = static_cast<size_t>(limit.value_or(100));

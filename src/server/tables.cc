@@ -208,8 +208,9 @@ Result<std::string> Operations::UpdateTimeToLive(const Fields& f) {
   RETURN_IF_ERROR(hub_->SetTtl(d, {*enabled, *attr}));
   return JsonObject()
       .Object("TimeToLiveSpecification",
-              std::move(JsonObject().Str("AttributeName", *attr).Bool(
-                  "Enabled", *enabled)))
+              std::move(JsonObject()
+                            .Str("AttributeName", *attr)
+                            .Bool("Enabled", *enabled)))
       .Done();
 }
 

@@ -148,8 +148,8 @@ std::string EncodeShardIterator(const ShardIterator& it) {
   if (!v1) {
     raw += it.shard_id;
     raw += kUs;
-    raw += std::to_string(static_cast<uint64_t>(std::max<int64_t>(
-        0, it.issued_micros)));
+    raw += std::to_string(
+        static_cast<uint64_t>(std::max<int64_t>(0, it.issued_micros)));
     raw += kUs;
     raw += std::to_string(it.reader);
     raw += kUs;

@@ -208,8 +208,8 @@ void EncodeChangeRecord(ChangeType type, int64_t time_micros,
 
 namespace {
 
-Status ParseRecordHeader(std::string_view* in, ChangeType* type,
-                         int64_t* time, ChangeOrigin* origin) {
+Status ParseRecordHeader(std::string_view* in, ChangeType* type, int64_t* time,
+                         ChangeOrigin* origin) {
   uint8_t version, t;
   uint64_t zt;
   if (!GetByte(in, &version) || (version != 1 && version != 2) ||
