@@ -237,8 +237,8 @@ std::string_view ChangeTypeName(ChangeType t);  // "INSERT", "MODIFY", "REMOVE"
 
 // Who made a change: a client's write, or the service itself (DynamoDB's
 // Time to Live deletes expired items; their stream records carry
-// userIdentity {"type": "Service", "principalId": "dynamodb.amazonaws.com"}:
-// DynamoDB Streams API reference, "Record").
+// a userIdentity of type "Service", principal "dynamodb.amazonaws.com":
+// DynamoDB Streams API reference, "Record" and "Identity").
 enum class ChangeOrigin : uint8_t {
   kUser = 0,
   kTimeToLive = 1,
