@@ -50,6 +50,15 @@ struct ServeArgs {
   std::string min_free_space;  // empty: LocalStoreOptions' default
   std::string metrics_listen;  // empty: no metrics
   bool no_sync = false;
+  // The faithful stream and Time to Live (HandlerOptions).
+  int stream_shards = 1;
+  double shard_rotate_seconds = 0;
+  int stream_page_max = 1000;
+  double stream_empty_page_rate = 0;
+  int64_t iterator_ttl_seconds = 900;
+  int stream_readers_per_shard = 0;
+  int64_t stream_retention_seconds = 86400;
+  double ttl_scan_seconds = 5;
 };
 
 // --min-free-space: "0" (no watermark), "N%" of the file system, or a size
@@ -146,6 +155,14 @@ Status RunServe(const Context& ctx, const ServeArgs& a) {
   so.max_inflight_bytes = a.max_inflight_bytes;
   so.max_connections = a.max_connections;
   so.handler.region = a.region;
+  so.handler.stream_shards = a.stream_shards;
+  so.handler.shard_rotate_seconds = a.shard_rotate_seconds;
+  so.handler.stream_page_max = a.stream_page_max;
+  so.handler.stream_empty_page_rate = a.stream_empty_page_rate;
+  so.handler.iterator_ttl_seconds = a.iterator_ttl_seconds;
+  so.handler.stream_readers_per_shard = a.stream_readers_per_shard;
+  so.handler.stream_retention_seconds = a.stream_retention_seconds;
+  so.handler.ttl_scan_seconds = a.ttl_scan_seconds;
   if (so.max_inflight_bytes / 5 < so.max_body_bytes) {
     return Status::InvalidArgument(
         "--max-inflight-bytes must be at least 5 times --max-body-bytes (a "
@@ -301,6 +318,58 @@ void RegisterServeCommands(CLI::App& app, Context& ctx) {
                     "is printed); not authenticated: keep it on loopback");
   serve->add_flag("--no-sync", args->no_sync,
                   "do not fsync each write (survives kill -9, not power loss)");
+  // The stream as DynamoDB has it (docs/server.md, "A faithful stream").
+  serve
+      ->add_option("--stream-shards", args->stream_shards,
+                   "open shards per table stream; records spread by a "
+                   "stable hash of the partition key")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  serve
+      ->add_option("--shard-rotate-seconds", args->shard_rotate_seconds,
+                   "every S seconds each open shard closes and a child opens "
+                   "(now and then two: a split); 0: never")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e9));
+  serve
+      ->add_option("--stream-page-max", args->stream_page_max,
+                   "GetRecords returns at most N records (and 1 MB)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  serve
+      ->add_option("--stream-empty-page-rate", args->stream_empty_page_rate,
+                   "probability that a GetRecords page is empty although "
+                   "records follow (never more than 2 in a row on one "
+                   "iterator chain)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  serve
+      ->add_option("--iterator-ttl-seconds", args->iterator_ttl_seconds,
+                   "an older shard iterator gets ExpiredIteratorException")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+  serve
+      ->add_option("--stream-readers-per-shard", args->stream_readers_per_shard,
+                   "iterator chains that may read one shard at once (a "
+                   "chain's second and later GetRecords within 2 s of the "
+                   "last; its first is a probe); one more gets "
+                   "LimitExceededException; 0: no limit (DynamoDB: 2)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000000));
+  serve
+      ->add_option("--stream-retention-seconds", args->stream_retention_seconds,
+                   "records older than this are trimmed "
+                   "(TrimmedDataAccessException); older closed shards are "
+                   "no longer listed (with rotation: at most 1500 shards "
+                   "listed, see docs/server.md)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+  serve
+      ->add_option("--ttl-scan-seconds", args->ttl_scan_seconds,
+                   "how often the Time to Live expirer deletes expired "
+                   "items; 0: never")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 86400.0));
   serve->callback(
       [c, args] { c->run = [c, args] { return RunServe(*c, *args); }; });
 }

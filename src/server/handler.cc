@@ -41,6 +41,8 @@ constexpr Operation kOperations[] = {
     {"DynamoDB_20120810.ListTables", &Operations::ListTables},
     {"DynamoDB_20120810.DeleteTable", &Operations::DeleteTable},
     {"DynamoDB_20120810.UpdateTable", &Operations::UpdateTable},
+    {"DynamoDB_20120810.UpdateTimeToLive", &Operations::UpdateTimeToLive},
+    {"DynamoDB_20120810.DescribeTimeToLive", &Operations::DescribeTimeToLive},
     // DynamoDB: items.
     {"DynamoDB_20120810.PutItem", &Operations::PutItem},
     {"DynamoDB_20120810.GetItem", &Operations::GetItem},

@@ -120,6 +120,12 @@ Result<std::optional<Item>> LocalTable::Put(const Item& item,
 
 Result<std::optional<Item>> LocalTable::Delete(const Key& key,
                                                const Condition& cond) {
+  return DeleteAsService(key, cond, ChangeOrigin::kUser);
+}
+
+Result<std::optional<Item>> LocalTable::DeleteAsService(const Key& key,
+                                                        const Condition& cond,
+                                                        ChangeOrigin origin) {
   RETURN_IF_ERROR(ValidateKey(key));
   RETURN_IF_ERROR(ValidateCondition(cond));
   if (core_->opts.fault_injector) {
@@ -128,6 +134,7 @@ Result<std::optional<Item>> LocalTable::Delete(const Key& key,
   PendingWrite w;
   WriteOp& op = w.ops.emplace_back();
   op.put = false;
+  op.origin = origin;
   op.storage_key = StorageKey(key);
   EncodeItem(KeyToItem(key, schema_), &op.keys);
   // A tombstone and a change record (with the old image, not known yet).
@@ -279,7 +286,8 @@ Status LocalTable::ApplyGroup(const std::vector<PendingWrite*>& group) {
         record.clear();
         EncodeChangeRecord(
             type, now, op.keys, old ? *old : std::string_view(),
-            op.put ? std::string_view(op.value) : std::string_view(), &record);
+            op.put ? std::string_view(op.value) : std::string_view(), &record,
+            op.origin);
         batch.Put(stream_cf_, StreamKey(st.last_sequence), record);
         st.stream_bytes += record.size();
       }

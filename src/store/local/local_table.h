@@ -191,6 +191,7 @@ struct WriteOp {
   std::string value;  // put: the encoded item
   std::string keys;   // the encoded key item (for the change record)
   const Condition* cond = nullptr;
+  ChangeOrigin origin = ChangeOrigin::kUser;  // kept in the change record
   // Set by the leader.
   Status status;                         // Aborted if the condition failed
   std::optional<std::string> old_value;  // the encoded previous item
@@ -244,6 +245,9 @@ class LocalTable final : public Table,
                                   const Condition& cond) override;
   Result<std::optional<Item>> Delete(const Key& key,
                                      const Condition& cond) override;
+  Result<std::optional<Item>> DeleteAsService(const Key& key,
+                                              const Condition& cond,
+                                              ChangeOrigin origin) override;
   Result<BatchWriteResult> BatchWrite(
       std::vector<WriteRequest> requests) override;
   Result<Page> Query(const QueryOptions& opts) override;
