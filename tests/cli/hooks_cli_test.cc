@@ -49,9 +49,9 @@ TEST(HooksCliTest, APostponedCutoverWaitsUntilLiftedAndHooksRun) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  ASSERT_NE(log.find("cutover postponed: the postpone file " + hold +
-                     " exists"),
-            std::string::npos)
+  ASSERT_NE(
+      log.find("cutover postponed: the postpone file " + hold + " exists"),
+      std::string::npos)
       << log;
   EXPECT_EQ(waitpid(pid, nullptr, WNOHANG), 0) << "migrate must wait";
   // A cutover asked meanwhile is postponed too: exit 4, nothing switched.

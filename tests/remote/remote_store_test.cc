@@ -232,8 +232,7 @@ TEST(RemoteStore, OperationsAgainstGodwitServe) {
 }
 
 TEST(RemoteStore, OperationsAgainstMoto) {
-  if (test::MotoBinary().empty())
-    GTEST_SKIP() << "moto_server not installed";
+  if (test::MotoBinary().empty()) GTEST_SKIP() << "moto_server not installed";
   MotoEndpoint moto;
   ASSERT_TRUE(moto.error().empty()) << moto.error();
   auto store = OpenRemoteStore(moto.Options());
