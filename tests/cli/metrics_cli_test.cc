@@ -2,7 +2,6 @@
 // (Debian's `prometheus`, installed by scripts/bootstrap-test): the run's
 // metrics are read back through Prometheus's HTTP query API. Skipped, with
 // the reason, when the prometheus binary is missing.
-#include <curl/curl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -17,6 +16,7 @@
 #include <vector>
 
 #include "cli_test_util.h"
+#include "testutil/http_get.h"
 
 namespace godwit {
 namespace {
@@ -24,23 +24,6 @@ namespace {
 namespace fs = std::filesystem;
 using test::Project;
 using test::ReadFile;
-
-size_t Append(char* p, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(p, size * n);
-  return size * n;
-}
-
-std::string Get(const std::string& url) {
-  CURL* h = curl_easy_init();
-  std::string body;
-  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, Append);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT, 5L);
-  CURLcode rc = curl_easy_perform(h);
-  curl_easy_cleanup(h);
-  return rc == CURLE_OK ? body : "";
-}
 
 std::string PrometheusBinary() {
   for (const char* p : {"/usr/bin/prometheus", "/usr/local/bin/prometheus"}) {
@@ -73,7 +56,7 @@ std::pair<std::string, bool> ScrapeAndQuery(
   bool seen = false;
   for (int i = 0; i < 120 && !seen; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    answer = Get(query);
+    answer = test::HttpGet(query, 5);
     seen = true;
     for (const std::string& w : want) {
       seen = seen && answer.find(w) != std::string::npos;

@@ -2,10 +2,10 @@
 // controller knows, in the text exposition format, and over HTTP.
 #include "ops/run_metrics.h"
 
-#include <curl/curl.h>
 #include <gtest/gtest.h>
 
 #include "migrate/controller_fixture.h"
+#include "testutil/http_get.h"
 #include "testutil/status_testing.h"
 
 namespace godwit {
@@ -14,24 +14,6 @@ namespace {
 using test::kRename;
 
 class RunMetricsTest : public test::ControllerFixture {};
-
-size_t Append(char* p, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(p, size * n);
-  return size * n;
-}
-
-// GET `url`: the body, or "" on any failure.
-std::string Get(const std::string& url) {
-  CURL* h = curl_easy_init();
-  std::string body;
-  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, Append);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT, 10L);
-  CURLcode rc = curl_easy_perform(h);
-  curl_easy_cleanup(h);
-  return rc == CURLE_OK ? body : "";
-}
 
 TEST_F(RunMetricsTest, TheRunsFiguresInTheExpositionFormat) {
   WriteMigration("0002_rename.lua", kRename);
@@ -74,7 +56,7 @@ TEST_F(RunMetricsTest, TheRunsFiguresInTheExpositionFormat) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<ops::MetricsServer> server,
                        ops::MetricsServer::Start("127.0.0.1:0", metrics));
   ASSERT_GT(server->port(), 0);
-  std::string body = Get(server->url());
+  std::string body = test::HttpGet(server->url());
   EXPECT_NE(body.find("godwit_backfill_written_items_total{table=\"Events\"} "
                       "300"),
             std::string::npos)
