@@ -2,6 +2,8 @@
 #   make demo   build (release) and run the demo on the embedded store
 #   make test   build with ASan+UBSan, install what only tests need
 #               (scripts/bootstrap-test) and run every test (ctest)
+#   make package  build (release) and make the Debian package
+#               build/release/godwit_<version>_<arch>.deb (CPack)
 #   make bench  build (release) and run the benchmarks: the micro benchmarks,
 #               then the end-to-end migration of BENCH_ITEMS ~1 KB items,
 #               then the remote migration of BENCH_REMOTE_ITEMS ~1 KB items
@@ -11,7 +13,7 @@ JOBS ?= $(shell nproc)
 BENCH_ITEMS ?= 1000000
 BENCH_REMOTE_ITEMS ?= 100000
 
-.PHONY: all bootstrap release debug demo test bench format clean
+.PHONY: all bootstrap release debug demo test bench package format clean
 
 all: release
 
@@ -34,6 +36,10 @@ demo: release
 test: debug
 	@scripts/bootstrap-test
 	ctest --preset debug
+
+package: release
+	@cd build/release && cpack -G DEB
+	@ls build/release/godwit_*.deb
 
 bench: release
 	scripts/bench

@@ -23,8 +23,7 @@ constexpr int kItems = 16;
 std::vector<Item> Items(bool order) {
   std::vector<Item> items;
   for (int i = 0; i < kItems; ++i) {
-    items.push_back(order ? test::MakeOrderItem(i)
-                          : test::MakeSmallItem(i));
+    items.push_back(order ? test::MakeOrderItem(i) : test::MakeSmallItem(i));
   }
   return items;
 }

@@ -50,18 +50,19 @@ namespace godwit {
 // Commands
 
 enum class CommandKind : uint8_t {
-  kPause = 1,  // hold backfill writes (replay keeps the destination in step)
-  kResume,     // undo pause
-  kRate,       // backfill rate limit
-  kProgress,   // counters of the run
-  kVerify,     // the exact comparison (Migration::Verify)
-  kCutover,    // fenced flip to the destination
-  kRollback,   // fenced flip back to the source
-  kFinish,     // end a cut-over run, record the ledger
-  kAbandon,    // end a run that is not cut over, drop the destination
+  kPause = 1,   // hold backfill writes (replay keeps the destination in step)
+  kResume,      // undo pause
+  kRate,        // backfill rate limit
+  kProgress,    // counters of the run
+  kVerify,      // the exact comparison (Migration::Verify)
+  kCutover,     // fenced flip to the destination
+  kRollback,    // fenced flip back to the source
+  kFinish,      // end a cut-over run, record the ledger
+  kAbandon,     // end a run that is not cut over, drop the destination
+  kUnpostpone,  // lift --postpone-cutover-file (removes the file)
 };
 // "pause", "resume", "rate", "progress", "verify", "cutover", "rollback",
-// "finish", "abandon".
+// "finish", "abandon", "unpostpone".
 std::string_view CommandName(CommandKind kind);
 // The inverse of CommandName; nullopt for any other word.
 std::optional<CommandKind> CommandKindFromName(std::string_view name);
@@ -82,7 +83,7 @@ struct Command {
 };
 
 // Parses a command line, words separated by blanks:
-//   pause | resume | progress | verify | finish | abandon
+//   pause | resume | progress | verify | finish | abandon | unpostpone
 //   rate N           N items/s, a positive number ("500", "1.5", "2e3")
 //   rate unlimited   no limit
 //   cutover [--force | --verify-first]
@@ -119,6 +120,10 @@ struct Reply {
   std::optional<FlipReport> flip;
   // kCutover, kRollback: the flip was forced past the verify gate.
   bool forced = false;
+  // kCutover: why the cutover was postponed (the operator's gates: the
+  // postpone file, the lag bound, the on-before-cutover hook); nothing was
+  // switched. Empty: not postponed.
+  std::string postponed;
 
   // Verify ran and found differences (or items it could not map).
   bool differences() const { return verify.has_value() && !verify->ok(); }
@@ -148,6 +153,22 @@ struct RunRequest {
   std::optional<double> fence_seconds;
   // About once a second from an engine thread. Not serialised.
   std::function<void(const MigrationProgress&)> on_progress;
+
+  // The operator's hooks and cutover gates (docs/operations.md, "Hooks and
+  // cutover gates"). They act on this host, so they are not serialised: a
+  // run hosted by `godwit serve` has none.
+  //
+  // Executables named after the run's events (on-start, on-backfill-done,
+  // on-caught-up, on-before-cutover, on-cutover, on-rollback, on-failure,
+  // on-finish), run with GODWIT_* figures; "" : none.
+  std::string hooks_dir;
+  double hook_timeout_seconds = 60;  // then the hook's process group is killed
+  // No cutover while this file exists (`unpostpone` removes it); "" : none.
+  std::string postpone_cutover_file;
+  // No cutover while replay is more than this many records behind.
+  std::optional<uint64_t> max_lag_for_cutover;
+  // One line per hook run and per problem of a hook; unset: stderr.
+  std::function<void(const std::string&)> on_note;
 };
 
 // What Open opened.
@@ -295,11 +316,18 @@ class Controller {
   // The previous owner whose lease Open took over (it had expired, or on
   // the embedded store its process was gone), if any.
   std::optional<RunOwner> taken_over_from() const;
+  // The last verify and flip this process executed (metrics, reports).
+  std::optional<VerifyReport> last_verify() const;
+  std::optional<FlipReport> last_flip() const;
 
  private:
   struct Parts;
   explicit Controller(std::unique_ptr<Parts> parts);
   static void StopEngine(Parts* p);
+  // Why a cutover must wait (the operator's gates), or "": before the
+  // verify, the postpone file and the lag bound; just before the flip
+  // (before_flip), the on-before-cutover hook.
+  std::string CutoverPostponed(bool before_flip);
   // Execute without recording the command in the run's timeline.
   Result<Reply> ExecuteCommand(const Command& c);
   std::unique_ptr<Parts> parts_;

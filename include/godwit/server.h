@@ -59,9 +59,14 @@ struct HttpResult {
   std::string body;  // JSON
 };
 
+class ServerMetrics;  // server/metrics.h
+struct ServerStats;
+
 // The X-Amz-Target prefix of godwit's own operations (migrations hosted by
 // the server: StartMigration, MigrationCommand; see docs/server.md).
 inline constexpr std::string_view kAdminTargetPrefix = "GodwitAdmin_20261121.";
+
+class StreamHub;  // src/server/stream_hub.h
 
 struct HandlerOptions {
   // Reported in ARNs and stream records.
@@ -69,6 +74,49 @@ struct HandlerOptions {
   // Serves targets under kAdminTargetPrefix, given the operation name after
   // the prefix and the body. Unset: they are unknown operations.
   std::function<HttpResult(std::string_view op, std::string_view body)> admin;
+  // Counts every request (`godwit serve --metrics-listen`); null: none.
+  // Must outlive the handler.
+  ServerMetrics* metrics = nullptr;
+
+  // The stream as DynamoDB has it (docs/server.md, "A faithful stream").
+  // The defaults are godwit serve's historical stream: one shard per table
+  // (wire::kSingleShardId) that never closes.
+  //
+  // Open shards per table; a record goes to the shard of a stable hash of
+  // its partition key. 1..1000.
+  int stream_shards = 1;
+  // Every this many seconds each open shard closes and a child opens (now
+  // and then two: a split). 0: shards never close.
+  double shard_rotate_seconds = 0;
+  // GetRecords returns at most this many records (and at most 1 MB).
+  // 1..1000.
+  int stream_page_max = 1000;
+  // A GetRecords page is empty although records follow, with this
+  // probability; never more than 2 empty pages in a row on one iterator
+  // chain (3 empty pages in a row mean "at the head"). 0..1.
+  double stream_empty_page_rate = 0;
+  // An iterator older than this gets ExpiredIteratorException. > 0.
+  int64_t iterator_ttl_seconds = 900;
+  // Readers of one shard at once: iterator chains that called GetRecords on
+  // it twice or more, the last time within kReaderWindowMicros
+  // (src/server/stream_hub.h; a chain's first call is a probe, never
+  // refused); one more gets LimitExceededException. 0: no limit (the
+  // default: godwit serve's clients, and its conformance scenarios, read a
+  // shard through more chains at once than DynamoDB's guidance of two).
+  int stream_readers_per_shard = 0;
+  // Records older than this are trimmed (TrimmedDataAccessException), and
+  // shards closed before then are no longer listed. > 0.
+  int64_t stream_retention_seconds = 86400;
+  // How often the Time to Live expirer looks for expired items (seconds;
+  // 0: no expirer thread, StreamHub::ExpireNow only).
+  double ttl_scan_seconds = 5;
+  // Seeds the splits and the empty pages (0: from the clock).
+  uint64_t stream_seed = 0;
+  // Microseconds since the epoch (tests); unset: the system clock.
+  std::function<int64_t()> clock;
+  // The stream state shared by the handlers of one server (Server::Start
+  // makes one for both of its handlers); unset: the handler makes its own.
+  std::shared_ptr<StreamHub> stream_hub;
 };
 
 class RequestHandler {
@@ -85,6 +133,7 @@ class RequestHandler {
   HttpResult Handle(std::string_view target, std::string_view body);
 
  private:
+  HttpResult HandleRequest(std::string_view target, std::string_view body);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
@@ -230,6 +279,8 @@ class Server {
   virtual ~Server() = default;
   // The bound port.
   virtual uint16_t port() const = 0;
+  // Connections open and bytes held now (for the metrics).
+  virtual ServerStats stats() const = 0;
   // Stops accepting, lets in-flight requests finish and their responses go
   // out (waiting up to 10 s), closes idle connections and joins the threads.
   // Idempotent; the destructor calls it.

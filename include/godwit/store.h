@@ -235,6 +235,15 @@ class Snapshot {
 enum class ChangeType : uint8_t { kInsert = 1, kModify = 2, kRemove = 3 };
 std::string_view ChangeTypeName(ChangeType t);  // "INSERT", "MODIFY", "REMOVE"
 
+// Who made a change: a client's write, or the service itself (DynamoDB's
+// Time to Live deletes expired items; their stream records carry
+// a userIdentity of type "Service", principal "dynamodb.amazonaws.com":
+// DynamoDB Streams API reference, "Record" and "Identity").
+enum class ChangeOrigin : uint8_t {
+  kUser = 0,
+  kTimeToLive = 1,
+};
+
 struct ChangeRecord {
   uint64_t sequence = 0;
   int64_t time_micros = 0;
@@ -242,6 +251,8 @@ struct ChangeRecord {
   Item keys;                      // the key attributes
   std::optional<Item> old_image;  // absent for kInsert
   std::optional<Item> new_image;  // absent for kRemove
+  // Last, so that aggregate initialisation of the fields above still works.
+  ChangeOrigin origin = ChangeOrigin::kUser;
 };
 
 struct StreamPosition {
@@ -299,6 +310,18 @@ class Table {
   // an error (and writes no change record).
   virtual Result<std::optional<Item>> Delete(
       const Key& key, const Condition& cond = Condition::None()) = 0;
+  // Delete as the service (Time to Live), not as a client: the same as
+  // Delete, and the change record's origin is `origin`. The store keeps the
+  // origin with the record. The default (stores that cannot keep it) is
+  // Unimplemented; the local store implements it.
+  virtual Result<std::optional<Item>> DeleteAsService(
+      const Key& key, const Condition& cond,
+      ChangeOrigin origin = ChangeOrigin::kTimeToLive) {
+    (void)key;
+    (void)cond;
+    (void)origin;
+    return Status::Unimplemented("this store cannot delete as the service");
+  }
   // At most kMaxBatchWriteItems entries, no two on the same key.
   // Errors: InvalidArgument for a bad batch (nothing is written).
   virtual Result<BatchWriteResult> BatchWrite(

@@ -167,6 +167,10 @@ void RegisterAnalyzeCommand(CLI::App& app, Context& ctx) {
   an->add_flag(
       "--no-save", [a](int64_t) { a->req.save = false; },
       "do not save the analysis in the table's run directory");
+  an->add_flag("--time-scan", a->time_scan,
+               "also time a plain scan of the table (same segments and "
+               "threads, before and after the analysis) and say what the "
+               "analysis costs on top of it");
   an->callback([&ctx, a] {
     ctx.json_errors = true;
     ctx.run = [&ctx, a] { return RunAnalyze(ctx, *a); };

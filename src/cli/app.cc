@@ -17,7 +17,9 @@ namespace godwit::cli {
 const char kExitCodesHelp[] =
     "Exit codes: 0 done; 1 the command failed (the error is on stderr); 2 "
     "usage error (unknown command or option, bad argument); 3 verify found "
-    "differences (verify, migrate --cutover), nothing was switched.";
+    "differences (verify, migrate --cutover), nothing was switched; 4 a "
+    "cutover was postponed by the operator's gates (postpone file, lag "
+    "bound, on-before-cutover hook), nothing was switched.";
 
 namespace {
 

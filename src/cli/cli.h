@@ -26,6 +26,9 @@ enum ExitCode : int {
   kExitUsage = 2,
   // verify (or migrate --cutover) found differences; nothing was switched.
   kExitDifferences = 3,
+  // A cutover the operator's gates postponed (postpone file, lag bound,
+  // on-before-cutover hook): nothing was switched.
+  kExitPostponed = 4,
 };
 // The --help footer that lists them.
 extern const char kExitCodesHelp[];

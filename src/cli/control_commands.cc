@@ -199,7 +199,8 @@ void RegisterControlCommands(CLI::App& app, Context& ctx) {
       "ctl",
       "Send a command to the run of TABLE: pause, resume, rate N (items/s) "
       "or rate unlimited, progress (also verify, cutover [--force], rollback "
-      "[--force], finish, abandon)");
+      "[--force], finish, abandon, unpostpone: remove the run's "
+      "--postpone-cutover-file)");
   ctl->add_option("table", *ctl_table, "logical table")->required();
   ctl->add_option("command", *ctl_words,
                   "pause | resume | rate N | rate unlimited | progress | ...")
@@ -221,7 +222,8 @@ void RegisterControlCommands(CLI::App& app, Context& ctx) {
       if (!c.ok()) return Outcome(c.status(), kExitUsage);
       bool quick =
           c->kind == CommandKind::kPause || c->kind == CommandKind::kResume ||
-          c->kind == CommandKind::kRate || c->kind == CommandKind::kProgress;
+          c->kind == CommandKind::kRate || c->kind == CommandKind::kProgress ||
+          c->kind == CommandKind::kUnpostpone;
       return RunCommandOn(ctx, *ctl_table, *c, quick ? 30 : 3600);
     };
   });

@@ -22,6 +22,7 @@
 #include "godwit/controller.h"
 #include "godwit/json.h"
 #include "migrate/workload.h"  // --load: the Orders workload (rehearsals)
+#include "ops/run_metrics.h"
 #include "ops/timeline.h"
 
 namespace godwit::cli {
@@ -38,7 +39,16 @@ struct MigrateArgs {
   double load_rate = 0;
   int load_threads = 4;
   double fence_seconds = -1;  // < 0: the store's default
+  std::string hooks_dir;
+  double hook_timeout = 60;
+  std::string postpone_file;
+  int64_t max_lag_for_cutover = -1;  // < 0: no bound
+  std::string metrics_listen;        // "" : no metrics
 };
+
+// How often `migrate --cutover` tries again a cutover the operator's gates
+// postponed.
+constexpr auto kPostponedRetry = std::chrono::seconds(5);
 
 RunRequest ToRequest(const MigrateArgs& a) {
   RunRequest r;
@@ -49,6 +59,12 @@ RunRequest ToRequest(const MigrateArgs& a) {
   r.rate = a.rate;
   r.max_errors = a.max_errors;
   if (a.fence_seconds >= 0) r.fence_seconds = a.fence_seconds;
+  r.hooks_dir = a.hooks_dir;
+  r.hook_timeout_seconds = a.hook_timeout;
+  r.postpone_cutover_file = a.postpone_file;
+  if (a.max_lag_for_cutover >= 0) {
+    r.max_lag_for_cutover = static_cast<uint64_t>(a.max_lag_for_cutover);
+  }
   return r;
 }
 
@@ -118,6 +134,13 @@ Outcome RunMigrateOnServer(const Context& ctx, const MigrateArgs& a) {
     return Status::InvalidArgument(
         "--load runs writers inside this process; with --server, write "
         "through the server's DynamoDB API instead");
+  }
+  if (!a.hooks_dir.empty() || !a.postpone_file.empty() ||
+      a.max_lag_for_cutover >= 0 || !a.metrics_listen.empty()) {
+    return Status::InvalidArgument(
+        "--hooks, --postpone-cutover-file, --max-lag-for-cutover and "
+        "--metrics-listen act on this host; a run hosted by --server has none "
+        "(run migrate without --server to use them)");
   }
   ASSIGN_OR_RETURN(RunInfo info, StartOnServer(ctx, ToRequest(a), 600));
   ProgressDisplay display(ctx.global.json);
@@ -201,6 +224,16 @@ Outcome RunMigrate(const Context& ctx, const MigrateArgs& a) {
                   std::string("took the run over from its previous owner: ") +
                       was->Describe(NowMicros()) + "\n");
   }
+  std::unique_ptr<ops::MetricsServer> metrics;  // goes before the controller
+  if (!a.metrics_listen.empty()) {
+    ASSIGN_OR_RETURN(metrics, ops::MetricsServer::Start(
+                                  a.metrics_listen,
+                                  std::make_shared<ops::RunMetrics>(c.get())));
+    display.Print(stderr,
+                  ctx.global.json
+                      ? "{\"metrics\":" + JsonQuoted(metrics->url()) + "}\n"
+                      : "metrics: " + metrics->url() + "\n");
+  }
 
   auto stop = [&](Outcome result) -> Outcome {
     if (load) load->Stop();
@@ -227,6 +260,8 @@ Outcome RunMigrate(const Context& ctx, const MigrateArgs& a) {
   bool cut_over = m.phase() == RunPhase::kCutOver;
   bool backfill_said = m.phase() != RunPhase::kBackfill;
   bool caught_up_said = false;
+  std::string postponed_said;
+  auto next_cutover = std::chrono::steady_clock::now();
   uint64_t dead_letters_said = 0;
   auto dead_letters_checked = std::chrono::steady_clock::now();
   auto dead_letters_warned = dead_letters_checked;
@@ -283,10 +318,23 @@ Outcome RunMigrate(const Context& ctx, const MigrateArgs& a) {
       if (Status w = c->WaitCaughtUp(); !w.ok()) return stop(w);
       break;
     }
-    if (a.cutover && !cut_over && ph != RunPhase::kBackfill) {
+    if (a.cutover && !cut_over && ph != RunPhase::kBackfill &&
+        std::chrono::steady_clock::now() >= next_cutover) {
       Command cut = VerifyThenCutover();
       Result<Reply> r = c->Execute(cut);
       watch.Command(cut, r);
+      if (r.ok() && !r->postponed.empty()) {
+        // The operator's gates hold it: try again in a while.
+        if (r->postponed != postponed_said) {
+          postponed_said = r->postponed;
+          say("cutover postponed: " + r->postponed + "; trying again every " +
+                  std::to_string(kPostponedRetry.count()) + " s",
+              "{\"postponed\":" + JsonQuoted(r->postponed) + "}");
+        }
+        next_cutover = std::chrono::steady_clock::now() + kPostponedRetry;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        continue;
+      }
       Outcome o = ReportCutover(r, ctx.global.json, a.table,
                                 /*in_server=*/false, display);
       if (!o.status.ok()) return stop(std::move(o));
@@ -337,6 +385,25 @@ void RegisterMigrateCommand(CLI::App& app, Context& ctx) {
       "long, so that applications following the pointer contract hold "
       "their writes (default: 6 on a remote store, 0 on the embedded one, "
       "where writers go through godwit)");
+  mig->add_option("--hooks", a->hooks_dir,
+                  "a directory of executables run at the run's events "
+                  "(on-start, on-backfill-done, on-caught-up, "
+                  "on-before-cutover: a non-zero exit postpones the cutover, "
+                  "on-cutover, on-rollback, on-failure, on-finish) with the "
+                  "run's figures in GODWIT_* variables");
+  mig->add_option("--hook-timeout", a->hook_timeout,
+                  "seconds a hook may run before its process group is killed")
+      ->capture_default_str();
+  mig->add_option("--postpone-cutover-file", a->postpone_file,
+                  "no cutover while this file exists (`godwit ctl TABLE "
+                  "unpostpone` removes it); --cutover waits");
+  mig->add_option("--max-lag-for-cutover", a->max_lag_for_cutover,
+                  "no cutover while replay is more than this many records "
+                  "behind");
+  mig->add_option("--metrics-listen", a->metrics_listen,
+                  "serve Prometheus metrics of the run at "
+                  "http://HOST:PORT/metrics (port 0: any free one; the URL "
+                  "is printed)");
   mig->callback([&ctx, a] {
     ctx.json_errors = true;
     ctx.run = [&ctx, a] { return RunMigrate(ctx, *a); };

@@ -326,10 +326,11 @@ Status RunStatus(const Context& ctx, const StatusArgs& a) {
       ASSIGN_OR_RETURN(active, control::GetActiveTable(store.get(), table));
       ASSIGN_OR_RETURN(ledger, control::ReadLedger(store.get(), table));
     }
-    Result<std::vector<MigrationFile>> files =
-        ListMigrations(cfg.migrations_dir, table);
-    Result<TablePlan> plan = files.ok() ? PlanTable(table, *files, ledger)
-                                        : Result<TablePlan>(files.status());
+    Result<MigrationFolder> folder =
+        ScanMigrationFolder(cfg.migrations_dir, table);
+    Result<TablePlan> plan = folder.ok()
+                                 ? PlanTable(table, folder->files, ledger)
+                                 : Result<TablePlan>(folder.status());
     if (ti > 0) json += ",";
     json += "{\"table\":" + JsonQuoted(table) +
             ",\"active\":" + JsonQuoted(active) + ",\"applied\":[";
@@ -363,6 +364,22 @@ Status RunStatus(const Context& ctx, const StatusArgs& a) {
       if (run->unfinished()) text += OwnerText(table, owner, NowMicros());
     }
     json.insert(applied_at, run_json);
+    // Files of the folder that are not migrations (notes.txt, x.js,
+    // 0003_x.lua.bak): godwit never runs them, which status says.
+    std::string ignored_json = ",\"ignored\":[";
+    if (folder.ok()) {
+      bool first = true;
+      for (const MigrationFinding& f : folder->findings) {
+        if (f.kind != MigrationFinding::Kind::kNotAMigration) continue;
+        ignored_json += std::string(first ? "" : ",") +
+                        "{\"path\":" + JsonQuoted(f.path) +
+                        ",\"message\":" + JsonQuoted(f.message) + "}";
+        first = false;
+        text += "  IGNORED  " + f.ToString() + "\n";
+      }
+    }
+    ignored_json += "]";
+    json.insert(json.rfind(",\"applied\":["), ignored_json);
     // Applied: from the ledger (the plan may have failed).
     for (size_t i = 0; i < ledger.size(); ++i) {
       const control::LedgerEntry& e = ledger[i];
@@ -659,7 +676,10 @@ void RegisterMigrationCommands(CLI::App& app, Context& ctx) {
   });
 
   CLI::App* st = app.add_subcommand(
-      "status", "applied and pending migrations, and the active table");
+      "status",
+      "applied and pending migrations (broken ones with their error: exit "
+      "1; files that are not migrations: named), the run in progress and "
+      "its owner, and the active table");
   st->add_option("table", status_args->table,
                  "one logical table (default: all)");
   st->callback([c, status_args] {

@@ -95,7 +95,12 @@ std::string RenderReply(const Reply& r, bool json) {
     case CommandKind::kRollback:
       if (r.verify) out += VerifyText(*r.verify);
       if (r.flip) out += FlipText(CommandName(r.command), *r.flip, r.forced);
+      if (!r.postponed.empty()) {
+        out += "cutover postponed: " + r.postponed + "; nothing was switched\n";
+      }
       return out;
+    case CommandKind::kUnpostpone:
+      return "postpone file removed: the cutover may go ahead\n";
     case CommandKind::kFinish:
       return "finished\n";
     case CommandKind::kAbandon:
@@ -106,7 +111,8 @@ std::string RenderReply(const Reply& r, bool json) {
 }
 
 int ExitCodeOf(const Reply& r) {
-  return r.differences() ? kExitDifferences : kExitOk;
+  if (r.differences()) return kExitDifferences;
+  return r.postponed.empty() ? kExitOk : kExitPostponed;
 }
 
 Outcome PrintReply(const Result<Reply>& r, bool json) {
@@ -120,6 +126,10 @@ Outcome PrintReply(const Result<Reply>& r, bool json) {
       what += "; not switching (the run goes on: fix the cause, verify again)";
     }
     return Outcome(Status::Aborted(what), kExitDifferences);
+  }
+  if (!r->postponed.empty()) {
+    return Outcome(Status::Aborted("cutover postponed: " + r->postponed),
+                   kExitPostponed);
   }
   return Outcome(Status::OK());
 }

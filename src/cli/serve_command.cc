@@ -31,7 +31,9 @@
 #include "cli/session.h"
 #include "godwit/local_store.h"
 #include "godwit/server.h"
+#include "ops/run_metrics.h"
 #include "server/admin.h"
+#include "server/metrics.h"
 
 namespace godwit::cli {
 namespace {
@@ -46,7 +48,17 @@ struct ServeArgs {
   size_t max_inflight_bytes = size_t{256} << 20;
   size_t max_connections = 0;
   std::string min_free_space;  // empty: LocalStoreOptions' default
+  std::string metrics_listen;  // empty: no metrics
   bool no_sync = false;
+  // The faithful stream and Time to Live (HandlerOptions).
+  int stream_shards = 1;
+  double shard_rotate_seconds = 0;
+  int stream_page_max = 1000;
+  double stream_empty_page_rate = 0;
+  int64_t iterator_ttl_seconds = 900;
+  int stream_readers_per_shard = 0;
+  int64_t stream_retention_seconds = 86400;
+  double ttl_scan_seconds = 5;
 };
 
 // --min-free-space: "0" (no watermark), "N%" of the file system, or a size
@@ -143,6 +155,14 @@ Status RunServe(const Context& ctx, const ServeArgs& a) {
   so.max_inflight_bytes = a.max_inflight_bytes;
   so.max_connections = a.max_connections;
   so.handler.region = a.region;
+  so.handler.stream_shards = a.stream_shards;
+  so.handler.shard_rotate_seconds = a.shard_rotate_seconds;
+  so.handler.stream_page_max = a.stream_page_max;
+  so.handler.stream_empty_page_rate = a.stream_empty_page_rate;
+  so.handler.iterator_ttl_seconds = a.iterator_ttl_seconds;
+  so.handler.stream_readers_per_shard = a.stream_readers_per_shard;
+  so.handler.stream_retention_seconds = a.stream_retention_seconds;
+  so.handler.ttl_scan_seconds = a.ttl_scan_seconds;
   if (so.max_inflight_bytes / 5 < so.max_body_bytes) {
     return Status::InvalidArgument(
         "--max-inflight-bytes must be at least 5 times --max-body-bytes (a "
@@ -174,6 +194,12 @@ Status RunServe(const Context& ctx, const ServeArgs& a) {
     writable = local->WriteStatus();
   }
   server::AdminHost host(session.env());
+  // Declared before the server: its handlers count into it until it stops.
+  std::shared_ptr<server::ServerMetrics> metrics;
+  if (!a.metrics_listen.empty()) {
+    metrics = std::make_shared<server::ServerMetrics>();
+    so.handler.metrics = metrics.get();
+  }
 
   so.handler.admin = [&host](std::string_view op, std::string_view body) {
     return host.Handle(op, body);
@@ -181,6 +207,14 @@ Status RunServe(const Context& ctx, const ServeArgs& a) {
   so.physical = session.store.get();  // for godwit's own remote store
   ASSIGN_OR_RETURN(std::unique_ptr<server::Server> srv,
                    server::Server::Start(session.router->store(), so));
+  std::unique_ptr<ops::MetricsServer> metrics_server;
+  if (metrics) {
+    metrics->SetServerStats([s = srv.get()] { return s->stats(); });
+    ASSIGN_OR_RETURN(metrics_server,
+                     ops::MetricsServer::Start(a.metrics_listen, metrics));
+    std::fprintf(stderr, "godwit serve: metrics: %s\n",
+                 metrics_server->url().c_str());
+  }
 
   if (!writable.ok()) {
     std::fprintf(stderr, "godwit serve: READ-ONLY for now: %s\n",
@@ -225,6 +259,7 @@ Status RunServe(const Context& ctx, const ServeArgs& a) {
   sigwait(&set, &sig);
   std::fprintf(stderr, "godwit serve: %s received, shutting down\n",
                sig == SIGINT ? "SIGINT" : "SIGTERM");
+  metrics_server.reset();  // no scrape reads the server past this
   srv->Shutdown();
   srv.reset();
   // ~AdminHost stops the hosted runs (resumable), then the store closes.
@@ -276,8 +311,65 @@ void RegisterServeCommands(CLI::App& app, Context& ctx) {
       "--auth", args->auth_file,
       "file of \"ACCESS_KEY_ID SECRET [SESSION_TOKEN]\" lines: require "
       "SigV4 signatures by these keys (default: accept anything)");
+  serve->add_option("--metrics-listen", args->metrics_listen,
+                    "serve Prometheus metrics (requests, latencies, errors, "
+                    "capacity per table, connections, bytes in flight) at "
+                    "http://HOST:PORT/metrics (port 0: any free one; the URL "
+                    "is printed); not authenticated: keep it on loopback");
   serve->add_flag("--no-sync", args->no_sync,
                   "do not fsync each write (survives kill -9, not power loss)");
+  // The stream as DynamoDB has it (docs/server.md, "A faithful stream").
+  serve
+      ->add_option("--stream-shards", args->stream_shards,
+                   "open shards per table stream; records spread by a "
+                   "stable hash of the partition key")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  serve
+      ->add_option("--shard-rotate-seconds", args->shard_rotate_seconds,
+                   "every S seconds each open shard closes and a child opens "
+                   "(now and then two: a split); 0: never")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e9));
+  serve
+      ->add_option("--stream-page-max", args->stream_page_max,
+                   "GetRecords returns at most N records (and 1 MB)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  serve
+      ->add_option("--stream-empty-page-rate", args->stream_empty_page_rate,
+                   "probability that a GetRecords page is empty although "
+                   "records follow (never more than 2 in a row on one "
+                   "iterator chain)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  serve
+      ->add_option("--iterator-ttl-seconds", args->iterator_ttl_seconds,
+                   "an older shard iterator gets ExpiredIteratorException")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+  serve
+      ->add_option("--stream-readers-per-shard", args->stream_readers_per_shard,
+                   "iterator chains that may read one shard at once (a "
+                   "chain's second and later GetRecords within 2 s of the "
+                   "last; its first is a probe); one more gets "
+                   "LimitExceededException; 0: no limit (DynamoDB: 2)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000000));
+  serve
+      ->add_option("--stream-retention-seconds", args->stream_retention_seconds,
+                   "records older than this are trimmed "
+                   "(TrimmedDataAccessException); older closed shards are "
+                   "no longer listed (with rotation: at most 1500 shards "
+                   "listed, see docs/server.md)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+  serve
+      ->add_option("--ttl-scan-seconds", args->ttl_scan_seconds,
+                   "how often the Time to Live expirer deletes expired "
+                   "items; 0: never")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 86400.0));
   serve->callback(
       [c, args] { c->run = [c, args] { return RunServe(*c, *args); }; });
 }

@@ -7,12 +7,14 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "cli/cli.h"
+#include "cli/demo_migration.h"  // generated: kDemoMigration
 #include "cli/render.h"
 #include "cli/session.h"
 #include "godwit/controller.h"
@@ -118,7 +120,7 @@ Status RunLoad(const Context& ctx, const LoadArgs& a) {
 
 struct DemoArgs {
   std::string dir;
-  std::string migrations = "examples/migrations";
+  std::string migrations;  // "": the built-in copy of the example
   uint64_t items = 200000;
   double write_rate = 2000;
   int writers = 4;
@@ -148,11 +150,24 @@ Status RunDemo(const Context& ctx, const DemoArgs& a) {
       if (!keep) fs::remove_all(dir, ec);
     }
   } cleanup{dir, a.keep || !scratch};
-  std::string migration = a.migrations + "/Orders/0002_key_by_customer.lua";
+  std::string migrations = a.migrations;
+  if (migrations.empty()) {
+    // The example migration is built into the binary (from
+    // examples/migrations/Orders/0002_key_by_customer.lua), so that the demo
+    // runs from any directory, installed or not.
+    migrations = dir + "/migrations";
+    std::error_code ec;
+    fs::create_directories(migrations + "/Orders", ec);
+    std::string path = migrations + "/Orders/0002_key_by_customer.lua";
+    std::ofstream out(path, std::ios::trunc);
+    out << kDemoMigration;
+    if (ec || !out) return Status::IOError("cannot write " + path);
+  }
+  std::string migration = migrations + "/Orders/0002_key_by_customer.lua";
   if (!fs::exists(migration)) {
-    return Status::NotFound(
-        "the demo's migration " + migration +
-        " is missing (run from the repository, or --migrations DIR)");
+    return Status::NotFound("the demo's migration " + migration +
+                            " is missing (--migrations DIR: a folder with "
+                            "Orders/0002_key_by_customer.lua)");
   }
   Context dctx = ctx;
   dctx.global.store_path = dir + "/data";
@@ -181,7 +196,7 @@ Status RunDemo(const Context& ctx, const DemoArgs& a) {
   ControllerEnv env;
   env.store = store.get();
   env.router = router.get();
-  env.migrations_dir = a.migrations;
+  env.migrations_dir = migrations;
   env.runs_dir = RunsDir(dctx.global.store_path);
   RunRequest req;
   req.table = "Orders";
@@ -350,8 +365,8 @@ void RegisterWorkloadCommands(CLI::App& app, Context& ctx) {
   demo->add_option("--dir", d->dir,
                    "keep the store here (default: a scratch folder, removed)");
   demo->add_option("--migrations", d->migrations,
-                   "folder with Orders/0002_key_by_customer.lua")
-      ->capture_default_str();
+                   "folder with Orders/0002_key_by_customer.lua (default: the "
+                   "example built into godwit)");
   demo->add_option("--items", d->items, "Orders items to seed")
       ->capture_default_str();
   demo->add_option("--write-rate", d->write_rate, "writes/s during the run")

@@ -6,11 +6,15 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
 #include <mutex>
 
 #include "control/control_table.h"
 #include "control/ledger.h"
 #include "godwit/transform.h"
+#include "migrate/controller_hooks.h"
 #include "migrate/controller_lease.h"
 #include "migrate/controller_timeline.h"
 #include "migrate/run_state.h"
@@ -44,6 +48,12 @@ Status ValidateRequest(const RunRequest& r) {
                           *r.fence_seconds < 0 || *r.fence_seconds > 3600)) {
     return Status::InvalidArgument(
         "fence seconds must be a number from 0 to 3600");
+  }
+  if (!std::isfinite(r.hook_timeout_seconds) || r.hook_timeout_seconds <= 0 ||
+      r.hook_timeout_seconds > 86400) {
+    return Status::InvalidArgument(
+        "the hook time limit must be a number of seconds from 0 (excluded) to "
+        "86400");
   }
   return Status::OK();
 }
@@ -192,6 +202,10 @@ struct Controller::Parts {
   std::mutex stop_mu;  // serialises StopEngine; taken before `mu`
   // The run's time series (after `migration`: it samples it).
   std::unique_ptr<migrate::ControllerTimeline> timeline;
+  // The operator's hooks and gates (RunRequest), after `migration` too.
+  std::unique_ptr<migrate::ControllerHooks> hooks;  // null: no --hooks
+  std::string postpone_file;
+  std::optional<uint64_t> max_lag;
 };
 
 Controller::Controller(std::unique_ptr<Parts> parts)
@@ -215,8 +229,38 @@ void Controller::StopEngine(Parts* p) {
   std::lock_guard stopping(p->stop_mu);
   if (p->stopped.exchange(true)) return;
   if (p->timeline) p->timeline->Stop();
-  std::lock_guard lock(p->mu);
-  p->migration->Stop();
+  {
+    std::lock_guard lock(p->mu);
+    p->migration->Stop();
+  }
+  // The hooks queued (on-finish, ...) run, each within its time limit.
+  if (p->hooks) p->hooks->Stop();
+}
+
+std::string Controller::CutoverPostponed(bool before_flip) {
+  Parts* p = parts_.get();
+  if (!before_flip) {
+    std::error_code ec;
+    if (!p->postpone_file.empty() &&
+        std::filesystem::exists(p->postpone_file, ec)) {
+      return "the postpone file " + p->postpone_file +
+             " exists (remove it, or `godwit ctl " + info_.table +
+             " unpostpone`)";
+    }
+    if (p->max_lag) {
+      uint64_t lag = migration_->progress().replay_lag;
+      if (lag > *p->max_lag) {
+        return "replay is " + std::to_string(lag) +
+               " records behind, more than --max-lag-for-cutover " +
+               std::to_string(*p->max_lag);
+      }
+    }
+    return std::string();
+  }
+  if (!p->hooks) return std::string();
+  migrate::HookRun h = p->hooks->RunNow("on-before-cutover");
+  if (h.ok()) return std::string();
+  return h.Describe("on-before-cutover");
 }
 
 Result<std::unique_ptr<Controller>> Controller::Open(const ControllerEnv& env,
@@ -247,6 +291,9 @@ Result<std::unique_ptr<Controller>> Controller::Open(const ControllerEnv& env,
         " --resume`) or end it (`godwit abandon " + table + "`)");
   }
   ASSIGN_OR_RETURN(Setup setup, Plan(env, table, std::move(state)));
+  // The phase before the engine's threads move it (the hooks' events).
+  const RunPhase start_phase =
+      setup.state ? setup.state->phase : RunPhase::kBackfill;
   if (!setup.resuming) RETURN_IF_ERROR(CheckDeterminism(env, setup));
 
   auto parts = std::make_unique<Parts>();
@@ -288,6 +335,20 @@ Result<std::unique_ptr<Controller>> Controller::Open(const ControllerEnv& env,
   c->info_.destination = plan.destination_table;
   c->info_.phase = c->migration_->phase();
   c->info_.resumed = setup.resuming;
+  p->postpone_file = req.postpone_cutover_file;
+  p->max_lag = req.max_lag_for_cutover;
+  if (!req.hooks_dir.empty()) {
+    std::function<void(const std::string&)> note = req.on_note;
+    if (!note) {
+      note = [](const std::string& line) {
+        std::fprintf(stderr, "godwit: %s\n", line.c_str());
+      };
+    }
+    ASSIGN_OR_RETURN(p->hooks,
+                     migrate::ControllerHooks::Open(
+                         req.hooks_dir, req.hook_timeout_seconds, c->migration_,
+                         c->info_, start_phase, std::move(note)));
+  }
   return c;
 }
 
@@ -298,6 +359,14 @@ bool Controller::ended() const { return parts_->ended.load(); }
 void Controller::Stop() { StopEngine(parts_.get()); }
 
 Status Controller::ownership() const { return parts_->ownership->lost(); }
+
+std::optional<VerifyReport> Controller::last_verify() const {
+  return parts_->timeline->latest().last_verify;
+}
+
+std::optional<FlipReport> Controller::last_flip() const {
+  return parts_->timeline->latest().last_flip;
+}
 
 std::optional<RunOwner> Controller::taken_over_from() const {
   const std::optional<control::LeaseRecord>& p = parts_->ownership->previous();
@@ -368,24 +437,54 @@ Result<Reply> Controller::ExecuteCommand(const Command& c) {
     }
     case CommandKind::kCutover:
     case CommandKind::kRollback: {
+      const bool cutover = c.kind == CommandKind::kCutover;
       FlipOptions fo;
       fo.force = c.force;
+      // The operator's gates hold a cutover whatever --force says (it
+      // skips the verify gate only); the hook runs last, before the flip.
+      if (cutover) {
+        r.postponed = CutoverPostponed(/*before_flip=*/false);
+        if (!r.postponed.empty()) return r;
+      }
       if (c.verify_first) {
         RETURN_IF_ERROR(m.WaitCaughtUp());
         ASSIGN_OR_RETURN(r.verify, m.Verify(kReportedDifferences));
         if (!r.verify->ok()) return r;  // nothing switched
       }
-      if (c.kind == CommandKind::kCutover) {
+      if (cutover) {
+        r.postponed = CutoverPostponed(/*before_flip=*/true);
+        if (!r.postponed.empty()) return r;
         ASSIGN_OR_RETURN(r.flip, m.Cutover(fo));
       } else {
         ASSIGN_OR_RETURN(r.flip, m.Rollback(fo));
       }
       r.forced = c.force;
+      if (parts_->hooks) {
+        char ms[32];
+        std::snprintf(ms, sizeof(ms), "%.1f", r.flip->write_pause_ms);
+        parts_->hooks->Post(cutover ? "on-cutover" : "on-rollback",
+                            {{"GODWIT_WRITE_PAUSE_MS", ms}});
+      }
+      return r;
+    }
+    case CommandKind::kUnpostpone: {
+      if (parts_->postpone_file.empty()) {
+        return Status::FailedPrecondition(
+            "the run of " + table +
+            " has no postpone file (migrate --postpone-cutover-file)");
+      }
+      std::error_code ec;
+      std::filesystem::remove(parts_->postpone_file, ec);
+      if (ec) {
+        return Status::IOError("cannot remove the postpone file " +
+                               parts_->postpone_file + ": " + ec.message());
+      }
       return r;
     }
     case CommandKind::kFinish:
       RETURN_IF_ERROR(m.Finish());
       parts_->ended.store(true);
+      if (parts_->hooks) parts_->hooks->Post("on-finish");
       return r;
     case CommandKind::kAbandon:
       RETURN_IF_ERROR(m.Abandon());

@@ -2,7 +2,7 @@
 //
 //   line     := blank* verb (blank+ argument)* blank*
 //   verb     := "pause" | "resume" | "progress" | "verify" | "finish"
-//             | "abandon" | "rate" | "cutover" | "rollback"
+//             | "abandon" | "unpostpone" | "rate" | "cutover" | "rollback"
 //   argument := for rate:      number | "unlimited"   (exactly one)
 //               for cutover:   "--force" | "--verify-first"  (at most one)
 //               for rollback:  "--force"
@@ -24,16 +24,21 @@ constexpr struct {
   CommandKind kind;
   std::string_view name;
 } kNames[] = {
-    {CommandKind::kPause, "pause"},       {CommandKind::kResume, "resume"},
-    {CommandKind::kRate, "rate"},         {CommandKind::kProgress, "progress"},
-    {CommandKind::kVerify, "verify"},     {CommandKind::kCutover, "cutover"},
-    {CommandKind::kRollback, "rollback"}, {CommandKind::kFinish, "finish"},
+    {CommandKind::kPause, "pause"},
+    {CommandKind::kResume, "resume"},
+    {CommandKind::kRate, "rate"},
+    {CommandKind::kProgress, "progress"},
+    {CommandKind::kVerify, "verify"},
+    {CommandKind::kCutover, "cutover"},
+    {CommandKind::kRollback, "rollback"},
+    {CommandKind::kFinish, "finish"},
     {CommandKind::kAbandon, "abandon"},
+    {CommandKind::kUnpostpone, "unpostpone"},
 };
 
 constexpr std::string_view kUsage =
     "pause, resume, rate N (items/s) | rate unlimited, progress, verify, "
-    "cutover [--force], rollback [--force], finish, abandon";
+    "cutover [--force], rollback [--force], finish, abandon, unpostpone";
 
 Status Usage(std::string what) {
   return Status::InvalidArgument(std::move(what) +

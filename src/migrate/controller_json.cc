@@ -6,6 +6,7 @@
 //                     [, "verify_first": bool]}
 //   verb          := "pause" | "resume" | "rate" | "progress" | "verify"
 //                  | "cutover" | "rollback" | "finish" | "abandon"
+//                  | "unpostpone"
 //   rate          := number (0.001 .. 1e9, items/s) | "unlimited"
 //   table-command := {"table": string, "command": command}
 //
@@ -19,6 +20,8 @@
 //                     [, "verify": verify]          verify; cutover after
 //                                                   --verify-first
 //                     [, "flip": flip, "forced": bool]   cutover, rollback
+//                     [, "postponed": string]       cutover held by the
+//                                                   operator's gates
 //                    }
 //   progress      := {"phase": phase, "scanned": u64, "written": u64,
 //                     "dropped": u64, "errors": u64, "estimated_total": u64,
@@ -374,6 +377,7 @@ Result<Reply> ReadReply(object obj, const std::string& path) {
     ASSIGN_OR_RETURN(reply.flip, ReadFlip(sub, r.Path("flip")));
   }
   RETURN_IF_ERROR(r.OptBool("forced", &reply.forced));
+  if (r.Has("postponed")) RETURN_IF_ERROR(r.Str("postponed", &reply.postponed));
   return reply;
 }
 
@@ -504,6 +508,7 @@ std::string ReplyToJson(const Reply& r) {
     w.Raw("flip", FlipReportToJson(*r.flip));
     w.Bool("forced", r.forced);
   }
+  if (!r.postponed.empty()) w.Str("postponed", r.postponed);
   return w.Done();
 }
 

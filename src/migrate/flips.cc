@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <thread>
 
 #include "migrate/key_map.h"
@@ -16,6 +17,18 @@ namespace {
 // Sync drains in rounds until fewer than this many changes are left, before
 // writes are held: the pause is only the last round's.
 constexpr uint64_t kSmallLag = 200;
+
+// Runs `fn` when the scope ends.
+class ScopeExit {
+ public:
+  explicit ScopeExit(std::function<void()> fn) : fn_(std::move(fn)) {}
+  ~ScopeExit() { fn_(); }
+  ScopeExit(const ScopeExit&) = delete;
+  ScopeExit& operator=(const ScopeExit&) = delete;
+
+ private:
+  std::function<void()> fn_;
+};
 
 }  // namespace
 
@@ -139,6 +152,10 @@ Result<FlipReport> Flips::Cutover(const FlipOptions& opts) {
   ASSIGN_OR_RETURN(std::unique_ptr<WriteHold> hold,
                    p_.router->HoldWrites(id.logical));
   CrashPoint("cutover.held");
+  // Only the run's owner may flip: the lease is renewed now, for a whole
+  // lease duration, more than the rest of the flip takes (a refusal undoes
+  // the hold and the fence).
+  RETURN_IF_ERROR(run->CheckCommit());
   uint64_t replayed_before = run->state().replayed;
   // With writes held the source cannot change: drain until the capture
   // reader found every source shard at its head after now (plus the
@@ -146,6 +163,13 @@ Result<FlipReport> Flips::Cutover(const FlipOptions& opts) {
   RETURN_IF_ERROR(p_.replay->Drain().status());
   p_.capture->SetEnabled(false);
   p_.replay->SetEnabled(false);
+  // Until the phase moves, a failure leaves the run as it was: forward
+  // capture and replay go on.
+  ScopeExit resume_forward([this, run] {
+    if (run->phase() == RunPhase::kCutOver) return;
+    p_.capture->SetEnabled(true);
+    p_.replay->SetEnabled(true);
+  });
   // Where forward capture stopped: journal_offset and capture_cursor made
   // a consistent pair by the last sync.
   RETURN_IF_ERROR(p_.capture->SyncNow());
@@ -159,9 +183,6 @@ Result<FlipReport> Flips::Cutover(const FlipOptions& opts) {
                    LatestSequence(p_.destination.get()));
   RETURN_IF_ERROR(PinStream(p_.destination.get(), id.consumer, reverse_start));
   ASSIGN_OR_RETURN(uint64_t epoch, PointerEpoch());
-  // The commit point: only the run's owner may flip (the fence and the
-  // hold are undone if it is not).
-  RETURN_IF_ERROR(run->CheckCommit());
   RETURN_IF_ERROR(run->MoveTo(RunPhase::kCutOver));
   StreamCursor reverse_cursor = reverse_reader->cursor();
   run->Update([&](RunState& s) {
@@ -206,15 +227,18 @@ Result<FlipReport> Flips::Rollback(const FlipOptions& opts) {
   ASSIGN_OR_RETURN(std::unique_ptr<WriteHold> hold,
                    p_.router->HoldWrites(id.logical));
   CrashPoint("rollback.held");
+  RETURN_IF_ERROR(run->CheckCommit());
   RETURN_IF_ERROR(p_.reverse->Drain().status());
   p_.reverse->SetEnabled(false);
+  ScopeExit resume_reverse([this, run] {
+    if (run->phase() == RunPhase::kCutOver) p_.reverse->SetEnabled(true);
+  });
   // Forward capture restarts where it stopped at the cutover: it re-reads
   // the source's records since then, which are reverse sync's own writes,
   // and replay converges on them (docs/engine.md, "Rollback"). If that
   // position was trimmed, from the source's head now, under the hold,
   // reverse sync drained.
   ASSIGN_OR_RETURN(uint64_t epoch, PointerEpoch());
-  RETURN_IF_ERROR(run->CheckCommit());
   RunState now = run->state();
   RETURN_IF_ERROR(
       PinStream(p_.source.get(), id.consumer, now.forward_stop_seq));

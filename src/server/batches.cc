@@ -105,6 +105,7 @@ Result<std::string> Operations::BatchWriteItem(const Fields& f) {
     }
     ASSIGN_OR_RETURN(BatchWriteResult r,
                      rmw_.RunBatch(*b.table, b.name, std::move(b.writes)));
+    Charge(b.name, 0, units);
     if (!r.unprocessed.empty()) {
       JsonArray left;
       for (const WriteRequest& w : r.unprocessed) {
@@ -167,6 +168,7 @@ Result<std::string> Operations::BatchGetItem(const Fields& f) {
       if (item) items.Item(proj ? ApplyProjection(*proj, *item) : *item);
     }
     responses.Array(name, std::move(items));
+    Charge(name, units, 0);
     if (cap) caps.Raw(CapacityJson(name, units));
   }
   if (total == 0) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "server/metrics.h"
 #include "wire/errors.h"
 #include "wire/json_writer.h"
 
@@ -36,6 +37,27 @@ std::string CapacityJson(std::string_view table, double units) {
       .Str("TableName", table)
       .Raw("CapacityUnits", n)
       .Done();
+}
+
+namespace {
+thread_local std::vector<Charged> t_charges;
+}  // namespace
+
+void Charge(std::string_view table, double read_units, double write_units) {
+  for (Charged& c : t_charges) {
+    if (c.table == table) {
+      c.read_units += read_units;
+      c.write_units += write_units;
+      return;
+    }
+  }
+  t_charges.push_back(Charged{std::string(table), read_units, write_units});
+}
+
+std::vector<Charged> TakeCharges() {
+  std::vector<Charged> out;
+  out.swap(t_charges);
+  return out;
 }
 
 }  // namespace godwit::server

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "godwit/status.h"
 #include "wire/json_reader.h"
@@ -24,6 +25,14 @@ Result<bool> WantCapacity(const wire::Fields& f);
 // {"TableName":..,"CapacityUnits":..}; whole units are written "1.0" as
 // DynamoDB writes them.
 std::string CapacityJson(std::string_view table, double units);
+
+// Records what the request handled on this thread charged `table` (for
+// the metrics; RequestHandler::Handle collects them per request). Every
+// operation that reads or writes items charges, whether or not the client
+// asked for ConsumedCapacity.
+void Charge(std::string_view table, double read_units, double write_units);
+// This thread's charges since the last TakeCharges(), which clears them.
+std::vector<struct Charged> TakeCharges();
 
 }  // namespace godwit::server
 

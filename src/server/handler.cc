@@ -9,11 +9,14 @@
 // (wire::ApiError::FromStatus).
 #include <simdjson.h>
 
+#include <chrono>
 #include <exception>
 #include <string>
 #include <string_view>
 
 #include "godwit/server.h"
+#include "server/capacity.h"
+#include "server/metrics.h"
 #include "server/operations.h"
 #include "wire/errors.h"
 
@@ -38,6 +41,8 @@ constexpr Operation kOperations[] = {
     {"DynamoDB_20120810.ListTables", &Operations::ListTables},
     {"DynamoDB_20120810.DeleteTable", &Operations::DeleteTable},
     {"DynamoDB_20120810.UpdateTable", &Operations::UpdateTable},
+    {"DynamoDB_20120810.UpdateTimeToLive", &Operations::UpdateTimeToLive},
+    {"DynamoDB_20120810.DescribeTimeToLive", &Operations::DescribeTimeToLive},
     // DynamoDB: items.
     {"DynamoDB_20120810.PutItem", &Operations::PutItem},
     {"DynamoDB_20120810.GetItem", &Operations::GetItem},
@@ -67,6 +72,19 @@ HttpResult ToHttp(const Status& s) {
   return {e.http_status(), e.Body()};
 }
 
+// The type of an error answer ({"__type":"<prefix>#<Type>",...}), "" for
+// a success.
+std::string_view ErrorTypeOf(const HttpResult& r) {
+  if (r.status == 200) return {};
+  std::string_view b = r.body;
+  size_t at = b.find("\"__type\"");
+  if (at == std::string_view::npos) return "unknown";
+  size_t hash = b.find('#', at);
+  size_t end = hash == std::string_view::npos ? hash : b.find('"', hash);
+  if (end == std::string_view::npos) return "unknown";
+  return b.substr(hash + 1, end - hash - 1);
+}
+
 }  // namespace
 
 std::string ErrorBody(std::string_view type, std::string_view message) {
@@ -85,6 +103,28 @@ RequestHandler::~RequestHandler() = default;
 
 HttpResult RequestHandler::Handle(std::string_view target,
                                   std::string_view body) {
+  ServerMetrics* metrics = impl_->ops.options().metrics;
+  if (metrics == nullptr) return HandleRequest(target, body);
+  TakeCharges();  // nothing of an earlier request on this thread
+  auto t0 = std::chrono::steady_clock::now();
+  HttpResult r = HandleRequest(target, body);
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
+  // A label from the operation table only: a client's text never becomes
+  // one.
+  std::string_view op = "unknown";
+  if (target.starts_with(kAdminTargetPrefix)) {
+    op = "admin";
+  } else if (FindOperation(target) != nullptr) {
+    op = target.substr(target.find('.') + 1);
+  }
+  metrics->Record(op, r.status, seconds, ErrorTypeOf(r), TakeCharges());
+  return r;
+}
+
+HttpResult RequestHandler::HandleRequest(std::string_view target,
+                                         std::string_view body) {
   try {
     const HandlerOptions& opts = impl_->ops.options();
     if (target.starts_with(kAdminTargetPrefix) && opts.admin) {

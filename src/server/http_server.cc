@@ -28,6 +28,8 @@
 #include <cstring>
 #include <system_error>
 
+#include "server/stream_hub.h"
+
 namespace godwit::server {
 namespace internal {
 
@@ -188,6 +190,8 @@ Status ServerImpl::Listen() {
 
 void ServerImpl::Shutdown() {
   if (shut_.exchange(true)) return;
+  // The Time to Live expirer writes to the store: stopped first.
+  if (opts_.handler.stream_hub) opts_.handler.stream_hub->Stop();
   stopping_ = true;
   if (runners_.empty()) return;  // Listen() failed: nothing runs
   asio::post(acceptor_.get_executor(), [this] {
@@ -414,8 +418,16 @@ Result<std::pair<std::string, uint16_t>> ParseListenAddress(
 
 Result<std::unique_ptr<Server>> Server::Start(Store* store,
                                               const ServerOptions& opts) {
+  RETURN_IF_ERROR(StreamHub::Validate(opts.handler));
   try {
-    auto s = std::make_unique<internal::ServerImpl>(store, opts);
+    // One stream state for both handlers (stream_hub.h), over the store
+    // the control table is in.
+    ServerOptions o = opts;
+    if (!o.handler.stream_hub) {
+      o.handler.stream_hub = MakeStreamHub(
+          opts.physical != nullptr ? opts.physical : store, o.handler);
+    }
+    auto s = std::make_unique<internal::ServerImpl>(store, o);
     RETURN_IF_ERROR(s->Listen());
     return std::unique_ptr<Server>(std::move(s));
   } catch (const std::exception& e) {

@@ -51,6 +51,7 @@
 #include <vector>
 
 #include "godwit/server.h"
+#include "server/metrics.h"
 
 namespace godwit::server::internal {
 
@@ -197,6 +198,9 @@ class ServerImpl : public Server {
 
   Status Listen();
   uint16_t port() const override { return port_; }
+  ServerStats stats() const override {
+    return ServerStats{connections_.load(), budget_.used(), budget_.limit()};
+  }
   void Shutdown() override;
 
   // For sessions.

@@ -54,10 +54,10 @@ Result<std::string> Operations::PutItem(const Fields& f) {
                }));
   JsonObject o;
   if (rv && *rv == "ALL_OLD" && r.old) o.Item("Attributes", *r.old);
-  if (cap) {
-    size_t bytes = std::max(ItemSize(item), r.old ? ItemSize(*r.old) : 0);
-    o.Raw("ConsumedCapacity", CapacityJson(name, WriteUnits(bytes)));
-  }
+  const double units =
+      WriteUnits(std::max(ItemSize(item), r.old ? ItemSize(*r.old) : 0));
+  Charge(name, 0, units);
+  if (cap) o.Raw("ConsumedCapacity", CapacityJson(name, units));
   return o.Done();
 }
 
@@ -74,11 +74,10 @@ Result<std::string> Operations::GetItem(const Fields& f) {
   ASSIGN_OR_RETURN(std::optional<Item> item, t->Get(key));
   JsonObject o;
   if (item) o.Item("Item", proj ? ApplyProjection(*proj, *item) : *item);
-  if (cap) {
-    o.Raw("ConsumedCapacity",
-          CapacityJson(name, ReadUnits(item ? ItemSize(*item) : 0,
-                                       consistent.value_or(false))));
-  }
+  const double units =
+      ReadUnits(item ? ItemSize(*item) : 0, consistent.value_or(false));
+  Charge(name, units, 0);
+  if (cap) o.Raw("ConsumedCapacity", CapacityJson(name, units));
   return o.Done();
 }
 
@@ -106,10 +105,9 @@ Result<std::string> Operations::DeleteItem(const Fields& f) {
                }));
   JsonObject o;
   if (rv && *rv == "ALL_OLD" && r.old) o.Item("Attributes", *r.old);
-  if (cap) {
-    o.Raw("ConsumedCapacity",
-          CapacityJson(name, WriteUnits(r.old ? ItemSize(*r.old) : 0)));
-  }
+  const double units = WriteUnits(r.old ? ItemSize(*r.old) : 0);
+  Charge(name, 0, units);
+  if (cap) o.Raw("ConsumedCapacity", CapacityJson(name, units));
   return o.Done();
 }
 
@@ -177,11 +175,10 @@ Result<std::string> Operations::UpdateItem(const Fields& f) {
     }
     if (attrs && !attrs->empty()) o.Item("Attributes", *attrs);
   }
-  if (cap) {
-    size_t bytes =
-        std::max(r.wrote ? ItemSize(u.item) : 0, r.old ? ItemSize(*r.old) : 0);
-    o.Raw("ConsumedCapacity", CapacityJson(name, WriteUnits(bytes)));
-  }
+  const double units = WriteUnits(
+      std::max(r.wrote ? ItemSize(u.item) : 0, r.old ? ItemSize(*r.old) : 0));
+  Charge(name, 0, units);
+  if (cap) o.Raw("ConsumedCapacity", CapacityJson(name, units));
   return o.Done();
 }
 

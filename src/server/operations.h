@@ -8,7 +8,11 @@
 //   items.cc       PutItem GetItem DeleteItem UpdateItem
 //   batches.cc     BatchWriteItem BatchGetItem
 //   query_scan.cc  Query Scan
-//   streams.cc     ListStreams DescribeStream GetShardIterator GetRecords
+//   tables.cc also UpdateTimeToLive DescribeTimeToLive (ttl in StreamHub)
+//   streams.cc     ListStreams DescribeStream GetShardIterator
+//   stream_records.cc  GetRecords
+//   stream_hub.cc  shard layouts, trim horizon, readers (+ stream_ttl.cc:
+//                  Time to Live settings and the expirer)
 //   capacity.cc    ReturnConsumedCapacity arithmetic
 //   rmw.cc         the read-modify-write every item write goes through
 //
@@ -28,6 +32,7 @@
 #include "godwit/server.h"
 #include "godwit/store.h"
 #include "server/rmw.h"
+#include "server/stream_hub.h"
 #include "wire/json_reader.h"
 #include "wire/table_description.h"
 
@@ -36,8 +41,12 @@ namespace godwit::server {
 class Operations {
  public:
   // `store` must outlive the object.
+  // The stream hub is opts.stream_hub, or one of its own over `store`.
   Operations(Store* store, HandlerOptions opts)
-      : store_(store), opts_(std::move(opts)) {}
+      : store_(store),
+        opts_(std::move(opts)),
+        hub_(opts_.stream_hub ? opts_.stream_hub
+                              : MakeStreamHub(store, opts_)) {}
 
   using Fields = wire::Fields;
 
@@ -47,6 +56,8 @@ class Operations {
   Result<std::string> ListTables(const Fields& f);
   Result<std::string> DeleteTable(const Fields& f);
   Result<std::string> UpdateTable(const Fields& f);
+  Result<std::string> UpdateTimeToLive(const Fields& f);
+  Result<std::string> DescribeTimeToLive(const Fields& f);
   // DynamoDB: items.
   Result<std::string> PutItem(const Fields& f);
   Result<std::string> GetItem(const Fields& f);
@@ -63,6 +74,7 @@ class Operations {
   Result<std::string> GetRecords(const Fields& f);
 
   const HandlerOptions& options() const { return opts_; }
+  StreamHub& hub() { return *hub_; }
 
  private:
   Result<std::string> QueryOrScan(const Fields& f, bool query);
@@ -76,9 +88,21 @@ class Operations {
                                  std::string_view status) const;
   std::string StreamArnOf(const TableDescription& d) const;
 
+  // A table's stream at one moment (StreamHub::Current).
+  struct StreamSight {
+    std::shared_ptr<Table> table;
+    TableDescription desc;
+    StreamHub::View view;
+  };
+  // Errors: ResourceNotFoundException (`missing` names what) for a table
+  // that does not exist; the hub's.
+  Result<StreamSight> SightStream(const std::string& table,
+                                  const std::string& missing);
+
   Store* const store_;
   const HandlerOptions opts_;
   ReadModifyWrite rmw_;
+  const std::shared_ptr<StreamHub> hub_;
 };
 
 }  // namespace godwit::server

@@ -263,10 +263,9 @@ Result<std::string> Operations::QueryOrScan(const Fields& f, bool query) {
     }
     if (last) o.Item("LastEvaluatedKey", KeyToItem(*last, schema));
   }
-  if (cap) {
-    o.Raw("ConsumedCapacity",
-          CapacityJson(name, ReadUnits(bytes, consistent.value_or(false))));
-  }
+  const double units = ReadUnits(bytes, consistent.value_or(false));
+  Charge(name, units, 0);
+  if (cap) o.Raw("ConsumedCapacity", CapacityJson(name, units));
   return o.Done();
 }
 

@@ -1,4 +1,12 @@
-// See stream_layout.h for what a layout is and its encoded grammar.
+// StreamLayout: see stream_layout.h for what a layout is. Its encoded form
+// (also in docs/formats/stream-layout.md):
+//
+//   layout  := "L1" SP shards SP rotate_ms SP split_per_mille SP seed SP
+//              epoch SP last_rotation_micros "\n" shard*
+//   shard   := id SP parent SP hash_lo SP hash_hi SP first_seq SP last_seq
+//              SP opened_micros SP closed_micros "\n"
+//   parent  := "-" | id
+//   last_seq, closed_micros := 0 while the shard is open
 #include "server/stream_layout.h"
 
 #include <xxhash.h>
@@ -7,6 +15,8 @@
 #include <charconv>
 #include <cinttypes>
 #include <cstdio>
+
+#include "wire/stream_ids.h"
 
 namespace godwit::server {
 namespace {
@@ -59,7 +69,8 @@ Result<StreamLayout> StreamLayout::Start(const StreamLayoutOptions& opts,
     s.hash_hi = static_cast<uint64_t>(space * (i + 1) / opts.shards - 1);
     s.first_seq = first_seq;
     s.opened_micros = now_micros;
-    s.id = l.NewId(now_micros, static_cast<uint64_t>(i));
+    s.id = opts.shards == 1 ? std::string(wire::kSingleShardId)
+                            : l.NewId(now_micros, static_cast<uint64_t>(i));
     l.shards_.push_back(std::move(s));
   }
   return l;
@@ -71,6 +82,19 @@ std::string StreamLayout::NewId(int64_t now_micros, uint64_t salt) const {
   std::snprintf(buf, sizeof(buf), "shardId-%020" PRId64 "-%08x",
                 now_micros / 1000, tag);
   return buf;
+}
+
+Status StreamLayout::SetRotation(int64_t rotate_micros, int split_per_mille) {
+  if (rotate_micros < 0) {
+    return Status::InvalidArgument("shard rotation period must be >= 0");
+  }
+  if (split_per_mille < 0 || split_per_mille > 1000) {
+    return Status::InvalidArgument("split chance must be 0..1000 per mille");
+  }
+  // The persisted form keeps milliseconds.
+  opts_.rotate_micros = rotate_micros / 1000 * 1000;
+  opts_.split_per_mille = split_per_mille;
+  return Status::OK();
 }
 
 bool StreamLayout::RotationDue(int64_t now_micros) const {

@@ -62,7 +62,10 @@ struct LayoutShard {
 
 class StreamLayout {
  public:
-  // A layout whose first epoch starts at sequence `first_seq`.
+  // A layout whose first epoch starts at sequence `first_seq`. With one
+  // shard, the first epoch's shard is wire::kSingleShardId (the shard
+  // godwit serve has always had), so that a table served first with the
+  // defaults and later with rotation keeps it as the root of its lineage.
   // Errors: InvalidArgument for options out of range.
   static Result<StreamLayout> Start(const StreamLayoutOptions& opts,
                                     uint64_t first_seq, int64_t now_micros);
@@ -70,6 +73,19 @@ class StreamLayout {
   const StreamLayoutOptions& options() const { return opts_; }
   // Shards in the order they were opened (parents before children).
   const std::vector<LayoutShard>& shards() const { return shards_; }
+
+  // Changes how the layout rotates from now on (a server restarted with
+  // other options keeps a table's shards, and rotates them its new way).
+  // The number of shards it started with (the split cap) is kept.
+  // Errors: InvalidArgument as Start.
+  Status SetRotation(int64_t rotate_micros, int split_per_mille);
+  // Whether the layout is exactly what Start makes with one shard and no
+  // rotation: nothing that needs persisting.
+  bool Trivial() const {
+    return shards_.size() == 1 && shards_[0].open() &&
+           shards_[0].parent.empty() && epoch_ == 0 && opts_.shards == 1;
+  }
+  int64_t last_rotation_micros() const { return last_rotation_micros_; }
 
   // Whether a rotation is due at `now_micros`.
   bool RotationDue(int64_t now_micros) const;

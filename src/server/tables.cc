@@ -1,5 +1,6 @@
 // Table operations: CreateTable, DescribeTable, ListTables, DeleteTable,
-// UpdateTable.
+// UpdateTable, UpdateTimeToLive, DescribeTimeToLive (the setting is kept by
+// the StreamHub, stream_ttl.cc).
 #include <algorithm>
 
 #include "server/operations.h"
@@ -160,6 +161,69 @@ Result<std::string> Operations::UpdateTable(const Fields& f) {
   return JsonObject()
       .Raw("TableDescription", wire::DescriptionJson(Described(nd, "ACTIVE")))
       .Done();
+}
+
+// DynamoDB API reference, UpdateTimeToLive: TimeToLiveSpecification
+// {AttributeName, Enabled} (both required); the answer is the specification.
+// Enabling it while it is on, or disabling it while it is off, is a
+// ValidationException ("TimeToLive is already enabled/disabled"). godwit
+// serve applies the change at once (DynamoDB may take up to an hour, and
+// refuses another change meanwhile: not modelled).
+Result<std::string> Operations::UpdateTimeToLive(const Fields& f) {
+  ASSIGN_OR_RETURN(std::string name, f.Required("TableName"));
+  ASSIGN_OR_RETURN(TableDescription d, DescribeOrNotFound(name));
+  ASSIGN_OR_RETURN(auto spec, f.Object("TimeToLiveSpecification"));
+  if (!spec) {
+    return Validation(
+        "1 validation error detected: Value null at "
+        "'timeToLiveSpecification' failed to satisfy constraint: Member must "
+        "not be null");
+  }
+  Fields sf(*spec);
+  ASSIGN_OR_RETURN(auto enabled, sf.Bool("Enabled"));
+  ASSIGN_OR_RETURN(auto attr, sf.Str("AttributeName"));
+  if (!enabled) {
+    return Validation(
+        "1 validation error detected: Value null at "
+        "'timeToLiveSpecification.enabled' failed to satisfy constraint: "
+        "Member must not be null");
+  }
+  if (!attr || attr->empty() || attr->size() > 255) {
+    return Validation(
+        "1 validation error detected: Value at "
+        "'timeToLiveSpecification.attributeName' failed to satisfy "
+        "constraint: Member must have length between 1 and 255");
+  }
+  StreamHub::TtlSpec now = hub_->GetTtl(d);
+  if (*enabled && now.enabled) {
+    return Validation("TimeToLive is already enabled");
+  }
+  if (!*enabled && !now.enabled) {
+    return Validation("TimeToLive is already disabled");
+  }
+  if (!*enabled && *attr != now.attribute) {
+    return Validation("TimeToLive is enabled on attribute " + now.attribute +
+                      ", not " + *attr);
+  }
+  RETURN_IF_ERROR(hub_->SetTtl(d, {*enabled, *attr}));
+  return JsonObject()
+      .Object("TimeToLiveSpecification",
+              std::move(JsonObject()
+                            .Str("AttributeName", *attr)
+                            .Bool("Enabled", *enabled)))
+      .Done();
+}
+
+// DynamoDB API reference, DescribeTimeToLive: TimeToLiveDescription
+// {TimeToLiveStatus ENABLED | DISABLED, AttributeName when enabled}.
+Result<std::string> Operations::DescribeTimeToLive(const Fields& f) {
+  ASSIGN_OR_RETURN(std::string name, f.Required("TableName"));
+  ASSIGN_OR_RETURN(TableDescription d, DescribeOrNotFound(name));
+  StreamHub::TtlSpec spec = hub_->GetTtl(d);
+  JsonObject desc;
+  desc.Str("TimeToLiveStatus", spec.enabled ? "ENABLED" : "DISABLED");
+  if (spec.enabled) desc.Str("AttributeName", spec.attribute);
+  return JsonObject().Object("TimeToLiveDescription", std::move(desc)).Done();
 }
 
 }  // namespace godwit::server

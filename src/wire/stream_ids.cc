@@ -9,30 +9,40 @@
 //                 first "/stream/" (not empty); region and account are read
 //                 when prefix is "arn:" partition ":" service ":" region ":"
 //                 account, else left empty
-//   shard-id   := "shardId-00000000000000000001-00000001"  (godwit serve)
+//   shard-id   := "shardId-00000000000000000001-00000001"  the single shard
+//               | "shardId-" 20DIGIT "-" 8HEXDIG   a shard of a multi-shard
+//                 or rotating stream (server/stream_layout.h: opened ms, tag)
 //
 //   shard-iterator := base64(payload)          (RFC 4648, padded, strict)
-//   payload        := v1
+//   payload        := v1 | v2
 //   v1             := "I1" US kind US sequence US table
+//   v2             := "I2" US kind US sequence US shard-id US issued US
+//                     reader US empties US table
 //   kind           := "T"                      trim horizon (sequence "0")
 //                   | "A"                      after sequence
 //   sequence       := "0" | nonzero-digit *19DIGIT
 //                     decimal, no leading zero, < 2^64 - 1 (the next
 //                     record's sequence must exist: 2^64 - 1 would wrap to 0)
+//   issued         := canonical decimal uint64: microseconds since the
+//                     epoch when the iterator was made (expiry)
+//   reader         := canonical decimal uint64: the iterator chain
+//   empties        := canonical decimal < 2^32: empty pages in a row on
+//                     the chain just before this iterator
+//   shard-id (in v2) := 1*128 octets other than US
 //   table          := 1*OCTET                  the rest of the payload
 //   US             := %x1F
-//   A v1 iterator names godwit serve's single shard and does not expire.
-//   A later version adds fields before the table (which stays last, so that
-//   a version-1 decoder refuses it by its "I2" tag rather than misreading
-//   it):
-//     v2 := "I2" US kind US sequence US shard-id US issued-micros US reader
-//           US table
+//   A v1 iterator names godwit serve's single shard and does not expire; it
+//   is written only for an iterator that has no v2 field (tests, old
+//   clients' iterators decoded and re-encoded). The table stays last, so
+//   that a decoder of an older version refuses a newer payload by its tag
+//   rather than misreading it.
 //
 //   sequence-number := 21DIGIT                 written by godwit serve:
 //                                              the store's uint64, padded
 //   accepted from clients: 1*40DIGIT whose value is below 2^64.
 #include "wire/stream_ids.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cinttypes>
 #include <cstdio>
@@ -48,6 +58,7 @@ namespace {
 
 constexpr char kUs = '\x1f';
 constexpr std::string_view kV1 = "I1";
+constexpr std::string_view kV2 = "I2";
 
 // Parses a canonical decimal uint64 (no sign, no leading zero, no
 // overflow). nullopt otherwise.
@@ -123,14 +134,28 @@ Result<StreamArn> StreamArn::Parse(std::string_view arn) {
 }
 
 std::string EncodeShardIterator(const ShardIterator& it) {
-  assert(it.shard_id == kSingleShardId);
   assert(it.after < UINT64_MAX);
-  std::string raw(kV1);
+  assert(!it.shard_id.empty() && it.shard_id.size() <= 128 &&
+         it.shard_id.find(kUs) == std::string::npos);
+  const bool v1 = it.shard_id == kSingleShardId && it.issued_micros == 0 &&
+                  it.reader == 0 && it.empties == 0;
+  std::string raw(v1 ? kV1 : kV2);
   raw += kUs;
   raw += it.kind == ShardIterator::Kind::kTrimHorizon ? 'T' : 'A';
   raw += kUs;
   raw += std::to_string(it.after);
   raw += kUs;
+  if (!v1) {
+    raw += it.shard_id;
+    raw += kUs;
+    raw += std::to_string(
+        static_cast<uint64_t>(std::max<int64_t>(0, it.issued_micros)));
+    raw += kUs;
+    raw += std::to_string(it.reader);
+    raw += kUs;
+    raw += std::to_string(it.empties);
+    raw += kUs;
+  }
   raw += it.table;
   std::string out;
   Base64Encode(raw, &out);
@@ -142,10 +167,12 @@ Result<ShardIterator> DecodeShardIterator(std::string_view text) {
   Result<std::string> raw = Base64Decode(text);
   if (!raw.ok()) return bad;
   std::string_view r = *raw;
-  // "I1" US kind US
-  if (r.size() < 5 || r.substr(0, 2) != kV1 || r[2] != kUs || r[4] != kUs) {
+  // version US kind US
+  if (r.size() < 5 || (r.substr(0, 2) != kV1 && r.substr(0, 2) != kV2) ||
+      r[2] != kUs || r[4] != kUs) {
     return bad;
   }
+  const bool v2 = r.substr(0, 2) == kV2;
   ShardIterator it;
   if (r[3] == 'T') {
     it.kind = ShardIterator::Kind::kTrimHorizon;
@@ -155,13 +182,39 @@ Result<ShardIterator> DecodeShardIterator(std::string_view text) {
     return bad;
   }
   r.remove_prefix(5);
-  size_t us = r.find(kUs);
-  if (us == std::string_view::npos) return bad;
-  std::optional<uint64_t> seq = ParseCanonicalU64(r.substr(0, us));
+  // The next field, up to a US; nullopt if there is none.
+  auto field = [&r]() -> std::optional<std::string_view> {
+    size_t us = r.find(kUs);
+    if (us == std::string_view::npos) return std::nullopt;
+    std::string_view f = r.substr(0, us);
+    r.remove_prefix(us + 1);
+    return f;
+  };
+  std::optional<std::string_view> f = field();
+  if (!f) return bad;
+  std::optional<uint64_t> seq = ParseCanonicalU64(*f);
   // 2^64 - 1 cannot be continued: the next sequence would wrap to 0.
   if (!seq || *seq == UINT64_MAX) return bad;
   it.after = *seq;
-  it.table = std::string(r.substr(us + 1));
+  if (v2) {
+    std::optional<std::string_view> shard = field();
+    if (!shard || shard->empty() || shard->size() > 128) return bad;
+    it.shard_id = std::string(*shard);
+    std::optional<std::string_view> issued = field(), reader = field(),
+                                    empties = field();
+    if (!issued || !reader || !empties) return bad;
+    std::optional<uint64_t> i = ParseCanonicalU64(*issued);
+    std::optional<uint64_t> rd = ParseCanonicalU64(*reader);
+    std::optional<uint64_t> e = ParseCanonicalU64(*empties);
+    if (!i || *i > static_cast<uint64_t>(INT64_MAX) || !rd || !e ||
+        *e > UINT32_MAX) {
+      return bad;
+    }
+    it.issued_micros = static_cast<int64_t>(*i);
+    it.reader = *rd;
+    it.empties = static_cast<uint32_t>(*e);
+  }
+  it.table = std::string(r);
   if (it.table.empty()) return bad;
   return it;
 }

@@ -2,10 +2,10 @@
 // ARNs, shard ids, shard iterators and sequence-number strings. The grammar
 // of each is at the top of stream_ids.cc and in docs/formats/streams.md.
 //
-// godwit serve keeps one shard per table (kSingleShardId); the iterator
-// carries the shard id in its decoded form already, so that a multi-shard
-// stream adds a version of the encoding (with the shard id, an issue time
-// and a reader id) without changing the callers.
+// godwit serve's stream has one shard per table by default
+// (kSingleShardId), or many, rotating (server/stream_layout.h). Iterators
+// are version 2 (shard id, issue time, reader id, consecutive empty pages);
+// version-1 iterators (the single shard only, no issue time) still decode.
 //
 // Thread safety: functions are pure; SequenceCodec is one reader's.
 #ifndef GODWIT_WIRE_STREAM_IDS_H_
@@ -58,12 +58,23 @@ struct ShardIterator {
   std::string shard_id = std::string(kSingleShardId);
   Kind kind = Kind::kAfter;
   uint64_t after = 0;  // kAfter; < UINT64_MAX (the next one must exist)
+  // Version 2. When GetShardIterator or GetRecords made this iterator
+  // (microseconds since the epoch; 0: a version-1 iterator, which does not
+  // expire).
+  int64_t issued_micros = 0;
+  // The iterator chain: GetShardIterator starts one, each NextShardIterator
+  // continues it (0: a version-1 iterator).
+  uint64_t reader = 0;
+  // Empty pages in a row on this chain just before this iterator.
+  uint32_t empties = 0;
 
   friend bool operator==(const ShardIterator&, const ShardIterator&) = default;
 };
 
-// The opaque iterator string (version 1: the single shard only).
-// REQUIRES: shard_id == kSingleShardId, after < UINT64_MAX, table not empty.
+// The opaque iterator string: version 1 when `it` is what version 1 holds
+// (the single shard, issued_micros, reader and empties 0), else version 2.
+// REQUIRES: after < UINT64_MAX, table not empty, shard_id 1..128 bytes
+// without US (0x1F).
 std::string EncodeShardIterator(const ShardIterator& it);
 // Errors: ValidationException "Invalid ShardIterator" for anything
 // EncodeShardIterator did not write: bad base64, an unknown version, a

@@ -230,7 +230,7 @@ TEST(StateDirTest, InitWritesTheSetting) {
   test::TempDir dir;
   std::string toml = dir.Join("p/godwit.toml");
   pid_t pid = test::Spawn({GODWIT_BINARY, "--config", toml, "init"},
-                             dir.Join("init.log"));
+                          dir.Join("init.log"));
   ASSERT_EQ(test::WaitExit(pid, 60), 0) << ReadFile(dir.Join("init.log"));
   std::string text = ReadFile(toml);
   EXPECT_NE(text.find("[state]\n"), std::string::npos) << text;

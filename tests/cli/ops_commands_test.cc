@@ -72,6 +72,17 @@ TEST_F(OpsCommandsTest, AnalyzePlanMigrateReport) {
   uint64_t write_units = doc["estimate"]["backfill_write_units"];
   EXPECT_EQ(write_units, 302u);  // every item under 1 KB: one unit each
   EXPECT_DOUBLE_EQ(double(doc["estimate"]["backfill_seconds"]), 30.2);
+  EXPECT_TRUE(doc["plain_scan_seconds"].error() == simdjson::NO_SUCH_FIELD);
+  // --time-scan: a plain scan timed beside the analysis.
+  r = p_.Run({"--json", "analyze", "Events", "--no-save", "--time-scan"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  doc = ParseJson(json, r.out);
+  EXPECT_GT(double(doc["plain_scan_seconds"]), 0.0) << r.out;
+  r = p_.Run({"analyze", "Events", "--no-save", "--time-scan"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("timed: a plain scan (same segments and threads) took "),
+            std::string::npos)
+      << r.out;
 
   // plan: what migrate would do; nothing written.
   r = p_.Run({"plan", "Events", "--write-capacity", "100"});

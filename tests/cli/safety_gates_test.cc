@@ -152,6 +152,26 @@ TEST_F(SafetyGatesTest, StatusReportsBrokenMigrationsAndExitsNonZero) {
   EXPECT_TRUE(std::regex_search(r.out, good_entry)) << r.out;
 }
 
+// A file of the migrations folder that is not a migration (a JavaScript
+// file, a backup) was silently ignored: status names it.
+TEST_F(SafetyGatesTest, StatusNamesFilesThatAreNotMigrations) {
+  ASSERT_NO_FATAL_FAILURE(p_.Seed(10));
+  p_.WriteMigration("0003_split.js", "module.exports = {}\n");
+  p_.WriteMigration("0002_rename_legacy.lua.bak", "-- old\n");
+  CmdResult r = p_.Run({"status", "Events"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("  IGNORED  "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("0003_split.js: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("0002_rename_legacy.lua.bak: "), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("  pending  0002_rename_legacy\n"), std::string::npos);
+  r = p_.Run({"--json", "status", "Events"});
+  EXPECT_EQ(r.code, 0);
+  std::regex ignored(
+      R"re("ignored":\[\{"path":"[^"]*0002_rename_legacy\.lua\.bak","message":"[^"]+"\},\{"path":"[^"]*0003_split\.js")re");
+  EXPECT_TRUE(std::regex_search(r.out, ignored)) << r.out;
+}
+
 // After a cutover, get/scan/export Orders went to Orders.v2 but `table
 // describe Orders` showed the old table and `table drop Orders` dropped
 // the old physical table. Names resolve the same way everywhere; a table a

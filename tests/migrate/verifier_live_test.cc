@@ -137,8 +137,7 @@ class VerifierLiveTest : public ::testing::Test {
 // destination missed an item the second one saw: the counts must be those
 // of what was compared, and a count that disagrees is never OK.
 TEST_F(VerifierLiveTest, CountsAreOfWhatWasComparedAndNeverDisagreeWhenOk) {
-  std::string hidden =
-      *KeyBytes(images_[42], test::ReKeyDestinationSchema());
+  std::string hidden = *KeyBytes(images_[42], test::ReKeyDestinationSchema());
   FakeLaggingTable lagging(dest_, hidden, /*hidden_scans=*/16);
   ASSERT_OK_AND_ASSIGN(VerifyReport r, CompareLive(&lagging));
   EXPECT_EQ(r.differences, 0u);
@@ -150,8 +149,8 @@ TEST_F(VerifierLiveTest, CountsAreOfWhatWasComparedAndNeverDisagreeWhenOk) {
 }
 
 TEST_F(VerifierLiveTest, AMissingItemIsADifferenceAfterItsRecheck) {
-  ASSERT_OK(dest_->Delete(
-      *ExtractKey(images_[42], test::ReKeyDestinationSchema())));
+  ASSERT_OK(
+      dest_->Delete(*ExtractKey(images_[42], test::ReKeyDestinationSchema())));
   ASSERT_OK_AND_ASSIGN(VerifyReport r, CompareLive(dest_.get()));
   EXPECT_EQ(r.differences, 1u);
   EXPECT_EQ(r.expected_items, kOrders);

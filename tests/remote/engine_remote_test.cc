@@ -213,9 +213,9 @@ void RunWithPointerWriter(Store* store, const std::string& endpoint,
   const std::string stop = dir.Join("stop"), expected = dir.Join("expected");
   pid_t writer =
       test::Spawn({"python3", script, "write", endpoint, stop, expected,
-                      std::to_string(writer_threads), std::to_string(rate),
-                      std::to_string(kCache), std::to_string(kTimeout)},
-                     dir.Join("writer.log"));
+                   std::to_string(writer_threads), std::to_string(rate),
+                   std::to_string(kCache), std::to_string(kTimeout)},
+                  dir.Join("writer.log"));
   ASSERT_GT(writer, 0);
   struct Reap {  // the writer never outlives the test
     pid_t pid;
@@ -298,7 +298,7 @@ void RunWithPointerWriter(Store* store, const std::string& endpoint,
   std::string checked = dir.Join("check.log");
   ASSERT_EQ(test::WaitExit(
                 test::Spawn({"python3", script, "check", endpoint, expected},
-                               checked),
+                            checked),
                 120),
             0)
       << test::ReadFile(checked);
@@ -317,8 +317,7 @@ TEST(RemoteEngine, AnApplicationFollowingThePointerIsFencedOnGodwitServe) {
 }
 
 TEST(RemoteEngine, AnApplicationFollowingThePointerIsFencedOnMoto) {
-  if (test::MotoBinary().empty())
-    GTEST_SKIP() << "moto_server not installed";
+  if (test::MotoBinary().empty()) GTEST_SKIP() << "moto_server not installed";
   test::MotoEndpoint moto;
   ASSERT_TRUE(moto.error().empty()) << moto.error();
   auto store = OpenRemoteStore(moto.Options());
@@ -356,8 +355,7 @@ TEST(RemoteEngine, MigrationFinishesThroughThrottlingErrorsAndDrops) {
 }
 
 TEST(RemoteEngine, MigrateVerifyCutoverRollbackOnMoto) {
-  if (test::MotoBinary().empty())
-    GTEST_SKIP() << "moto_server not installed";
+  if (test::MotoBinary().empty()) GTEST_SKIP() << "moto_server not installed";
   test::MotoEndpoint moto;
   ASSERT_TRUE(moto.error().empty()) << moto.error();
   auto store = OpenRemoteStore(moto.Options());

@@ -340,12 +340,124 @@ def scenario_auth():
     expect_error("UnrecognizedClientException", unknown.list_tables)
 
 
+def read_lineage(arn):
+    """Every record of the stream, each shard after its parent, each to its
+    end (no NextShardIterator) or, open, to 3 empty pages in a row."""
+    shards, start = [], None
+    while True:
+        kw = dict(StreamArn=arn)
+        if start:
+            kw["ExclusiveStartShardId"] = start
+        d = streams.describe_stream(**kw)["StreamDescription"]
+        shards += d["Shards"]
+        start = d.get("LastEvaluatedShardId")
+        if not start:
+            break
+    ids = {s["ShardId"] for s in shards}
+    done, records, misleading = set(), [], 0
+    while len(done) < len(shards):
+        progress = False
+        for s in shards:
+            sid, parent = s["ShardId"], s.get("ParentShardId")
+            if sid in done or (parent in ids and parent not in done):
+                continue
+            closed = "EndingSequenceNumber" in s["SequenceNumberRange"]
+            it = streams.get_shard_iterator(
+                StreamArn=arn, ShardId=sid,
+                ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+            empties = 0
+            for _ in range(2000):
+                r = streams.get_records(ShardIterator=it)
+                if r["Records"]:
+                    misleading += empties
+                    empties = 0
+                else:
+                    empties += 1
+                records += r["Records"]
+                if "NextShardIterator" not in r:
+                    break  # closed (perhaps since it was described)
+                if not closed and empties >= 3:
+                    break
+                it = r["NextShardIterator"]
+            done.add(sid)
+            progress = True
+        assert progress, "a parent is never read"
+    return shards, records, misleading
+
+
+def scenario_faithful():
+    """Against `godwit serve --stream-shards 3 --shard-rotate-seconds 1
+    --stream-page-max 5 --stream-empty-page-rate 0.3 --iterator-ttl-seconds 3
+    --ttl-scan-seconds 0.2` (tests/server/faithful_stream_test.cc)."""
+    import time
+    ddb.create_table(
+        TableName="Faith",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True,
+                             "StreamViewType": "NEW_AND_OLD_IMAGES"})
+    arn = ddb.describe_table(TableName="Faith")["Table"]["LatestStreamArn"]
+    written = {}
+    for rnd in range(3):
+        for i in range(30):
+            k = "k%d" % ((i * 7 + rnd) % 20)
+            written[k] = written.get(k, 0) + 1
+            ddb.put_item(TableName="Faith",
+                         Item={"pk": S(k), "v": N(written[k])})
+        time.sleep(1.1)
+        streams.describe_stream(StreamArn=arn)  # rotates what is due
+    shards, records, _ = read_lineage(arn)
+    assert len(shards) > 3, shards
+    assert any("ParentShardId" in s for s in shards), shards
+    assert len(records) == 90, len(records)
+    seen = {}
+    for r in records:
+        k = r["dynamodb"]["Keys"]["pk"]["S"]
+        v = int(r["dynamodb"]["NewImage"]["v"]["N"])
+        assert v == seen.get(k, 0) + 1, (k, v, seen.get(k))
+        seen[k] = v
+    assert seen == written, (seen, written)
+    # An iterator older than --iterator-ttl-seconds has expired.
+    open_shard = [s for s in shards
+                  if "EndingSequenceNumber" not in s["SequenceNumberRange"]][0]
+    old = streams.get_shard_iterator(
+        StreamArn=arn, ShardId=open_shard["ShardId"],
+        ShardIteratorType="LATEST")["ShardIterator"]
+    time.sleep(3.2)
+    expect_error("ExpiredIteratorException", streams.get_records,
+                 ShardIterator=old)
+    # Time to Live: the expirer's REMOVE carries the service's identity.
+    ddb.update_time_to_live(
+        TableName="Faith",
+        TimeToLiveSpecification={"AttributeName": "exp", "Enabled": True})
+    ttl = ddb.describe_time_to_live(TableName="Faith")
+    assert ttl["TimeToLiveDescription"]["TimeToLiveStatus"] == "ENABLED", ttl
+    ddb.put_item(TableName="Faith",
+                 Item={"pk": S("gone"), "exp": N(int(time.time()) - 5)})
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        if "Item" not in ddb.get_item(TableName="Faith",
+                                      Key={"pk": S("gone")}):
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the expirer never deleted the item")
+    _, records, _ = read_lineage(arn)
+    removes = [r for r in records if r["eventName"] == "REMOVE"]
+    assert len(removes) == 1, removes
+    assert removes[0]["userIdentity"] == {
+        "Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"}, removes
+
+
 def main():
     failed = 0
     scenarios = (scenario_tables, scenario_items, scenario_batch_query_scan,
                  scenario_streams)
     if os.environ.get("GODWIT_SCENARIO") == "auth":
         scenarios = (scenario_auth,)
+    if os.environ.get("GODWIT_SCENARIO") == "faithful":
+        scenarios = (scenario_faithful,)
     for fn in scenarios:
         try:
             fn()

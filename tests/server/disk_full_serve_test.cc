@@ -54,7 +54,7 @@ TEST(ServeOnAFullDisk, WritesGet503ReadsGoOnAndWritesResume) {
   if (!fs.ok()) GTEST_SKIP() << fs.error();
   test::TempDir dir;
   test::ServeProcess serve(dir, "true", {"--min-free-space", "16M"},
-                              fs.Join("store"));
+                           fs.Join("store"));
   ASSERT_TRUE(serve.ok()) << serve.log();
   auto r = Call(serve.port(), "CreateTable", R"({"TableName":"Tab",
       "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],

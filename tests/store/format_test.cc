@@ -128,6 +128,41 @@ TEST(FormatTest, ChangeRecordsRoundTripAndCorruptionIsDataLoss) {
   }
 }
 
+// A client's change stays version 1 byte for byte; the service's Time to
+// Live deletion is version 2 with its origin (docs/formats/storage.md).
+TEST(FormatTest, ChangeRecordOriginIsVersionTwoAndAClientsStaysVersionOne) {
+  Item keys = KeyToItem(Key{S("p"), S("s")}, HashRangeSchema());
+  Item old_item = MakeItem("p", S("s"), 1);
+  std::string k, o;
+  EncodeItem(keys, &k);
+  EncodeItem(old_item, &o);
+  std::string user, defaulted, ttl;
+  EncodeChangeRecord(ChangeType::kRemove, 5, k, o, {}, &user,
+                     ChangeOrigin::kUser);
+  EncodeChangeRecord(ChangeType::kRemove, 5, k, o, {}, &defaulted);
+  EncodeChangeRecord(ChangeType::kRemove, 5, k, o, {}, &ttl,
+                     ChangeOrigin::kTimeToLive);
+  EXPECT_EQ(user, defaulted);
+  ASSERT_FALSE(user.empty());
+  EXPECT_EQ(user[0], '\x01');
+  ASSERT_EQ(ttl.size(), user.size() + 1);
+  EXPECT_EQ(ttl[0], '\x02');
+  auto u = DecodeChangeRecord(3, user);
+  auto t = DecodeChangeRecord(3, ttl);
+  ASSERT_TRUE(u.ok() && t.ok());
+  EXPECT_EQ(u->origin, ChangeOrigin::kUser);
+  EXPECT_EQ(t->origin, ChangeOrigin::kTimeToLive);
+  EXPECT_EQ(t->type, ChangeType::kRemove);
+  EXPECT_EQ(*t->old_image, old_item);
+  auto time = DecodeChangeRecordTime(ttl);
+  ASSERT_TRUE(time.ok());
+  EXPECT_EQ(*time, 5);
+  // An unknown origin is corruption.
+  std::string bad = ttl;
+  bad[3] = 9;  // version, type, time (one varint byte), origin
+  EXPECT_EQ(DecodeChangeRecord(3, bad).status().code(), StatusCode::kDataLoss);
+}
+
 TEST(FormatTest, CatalogRecordsRoundTrip) {
   TableMeta m;
   m.id = 77;

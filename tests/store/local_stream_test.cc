@@ -43,6 +43,29 @@ class StreamTest : public ::testing::Test {
   std::unique_ptr<LocalStore> store_;
 };
 
+// Time to Live deletes as the service: the record keeps its origin across a
+// reopen; a client's delete is the client's.
+TEST_F(StreamTest, DeleteAsServiceRecordsItsOriginDurably) {
+  auto t = Create("Items");
+  ASSERT_OK(t->Put(MakeItem("a", std::nullopt, 1)).status());
+  ASSERT_OK(t->Put(MakeItem("b", std::nullopt, 1)).status());
+  ASSERT_OK(t->DeleteAsService(HashKey("a"), Condition::None(),
+                               ChangeOrigin::kTimeToLive)
+                .status());
+  ASSERT_OK(t->Delete(HashKey("b")).status());
+  t.reset();  // the table holds the store open
+  Reopen();
+  auto again = store_->GetTable("Items");
+  ASSERT_TRUE(again.ok());
+  std::vector<ChangeRecord> r = ReadAll(**again);
+  ASSERT_EQ(r.size(), 4u);
+  EXPECT_EQ(r[0].origin, ChangeOrigin::kUser);
+  EXPECT_EQ(r[2].type, ChangeType::kRemove);
+  EXPECT_EQ(r[2].origin, ChangeOrigin::kTimeToLive);
+  EXPECT_EQ(r[3].type, ChangeType::kRemove);
+  EXPECT_EQ(r[3].origin, ChangeOrigin::kUser);
+}
+
 TEST_F(StreamTest, RecordsDescribeEachChangeAndNoOpsHaveNone) {
   auto t = Create("Items");
   Item v1 = MakeItem("a", std::nullopt, 1);

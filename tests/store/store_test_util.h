@@ -12,33 +12,9 @@
 #include "godwit/item.h"
 #include "godwit/local_store.h"
 #include "godwit/store.h"
+#include "testutil/status_testing.h"
 
 namespace godwit::test {
-
-// Streamable: ASSERT_OK(s) << "context".
-#define ASSERT_OK(expr)                                                    \
-  switch (0)                                                               \
-  case 0:                                                                  \
-  default:                                                                 \
-    if (::godwit::Status s_ = ::godwit::internal::AsStatus(expr); s_.ok()) \
-      ;                                                                    \
-    else                                                                   \
-      FAIL() << #expr << ": " << s_.ToString() << " "
-#define EXPECT_OK(expr)                                                    \
-  switch (0)                                                               \
-  case 0:                                                                  \
-  default:                                                                 \
-    if (::godwit::Status s_ = ::godwit::internal::AsStatus(expr); s_.ok()) \
-      ;                                                                    \
-    else                                                                   \
-      ADD_FAILURE() << #expr << ": " << s_.ToString() << " "
-// `lhs` = the value of a Result, or a fatal failure.
-#define ASSERT_OK_AND_ASSIGN(lhs, rexpr) \
-  ASSERT_OK_AND_ASSIGN_IMPL_(GODWIT_CONCAT_(r_, __LINE__), lhs, rexpr)
-#define ASSERT_OK_AND_ASSIGN_IMPL_(r, lhs, rexpr)                 \
-  auto r = (rexpr);                                               \
-  ASSERT_TRUE(r.ok()) << #rexpr << ": " << r.status().ToString(); \
-  lhs = std::move(r).value()
 
 inline AttributeValue S(std::string s) {
   return AttributeValue::S(std::move(s));

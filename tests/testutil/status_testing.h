@@ -12,7 +12,6 @@
 
 #include "godwit/status.h"
 
-#ifndef ASSERT_OK
 #define ASSERT_OK(expr)                                                    \
   switch (0)                                                               \
   case 0:                                                                  \
@@ -21,9 +20,7 @@
       ;                                                                    \
     else                                                                   \
       FAIL() << #expr << ": " << s_.ToString() << " "
-#endif
 
-#ifndef EXPECT_OK
 #define EXPECT_OK(expr)                                                    \
   switch (0)                                                               \
   case 0:                                                                  \
@@ -32,15 +29,12 @@
       ;                                                                    \
     else                                                                   \
       ADD_FAILURE() << #expr << ": " << s_.ToString() << " "
-#endif
 
-#ifndef ASSERT_OK_AND_ASSIGN
 #define ASSERT_OK_AND_ASSIGN(lhs, rexpr) \
   ASSERT_OK_AND_ASSIGN_IMPL_(GODWIT_CONCAT_(r_, __LINE__), lhs, rexpr)
 #define ASSERT_OK_AND_ASSIGN_IMPL_(r, lhs, rexpr)                 \
   auto r = (rexpr);                                               \
   ASSERT_TRUE(r.ok()) << #rexpr << ": " << r.status().ToString(); \
   lhs = std::move(r).value()
-#endif
 
 #endif  // GODWIT_TESTUTIL_STATUS_TESTING_H_

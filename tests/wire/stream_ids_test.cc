@@ -36,6 +36,72 @@ TEST(ShardIterator, RoundTrips) {
                   "Orders"));
 }
 
+// Version 2: the shard, when it was made, its chain and the empty pages in
+// a row before it (docs/formats/streams.md).
+TEST(ShardIterator, VersionTwoCarriesShardIssueTimeChainAndEmpties) {
+  ShardIterator it{"Orders", "shardId-00000001764790000000-0a1b2c3d",
+                   ShardIterator::Kind::kAfter, 42};
+  it.issued_micros = 1764790000123456;
+  it.reader = 77;
+  it.empties = 2;
+  std::string text = EncodeShardIterator(it);
+  EXPECT_EQ(text, Forge("I2\x1f"
+                        "A\x1f"
+                        "42\x1f"
+                        "shardId-00000001764790000000-0a1b2c3d\x1f"
+                        "1764790000123456\x1f"
+                        "77\x1f"
+                        "2\x1f"
+                        "Orders"));
+  Result<ShardIterator> back = DecodeShardIterator(text);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, it);
+  // The single shard with any version-2 field is version 2 too.
+  ShardIterator single{"T", std::string(kSingleShardId),
+                       ShardIterator::Kind::kTrimHorizon, 0};
+  single.reader = 5;
+  back = DecodeShardIterator(EncodeShardIterator(single));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, single);
+  for (std::string bad : {
+           Forge("I2\x1f"
+                 "A\x1f"
+                 "1\x1f"
+                 "s\x1f"
+                 "1\x1f"
+                 "1\x1f"
+                 "4294967296\x1f"
+                 "T"),  // empties >= 2^32
+           Forge("I2\x1f"
+                 "A\x1f"
+                 "1\x1f"
+                 "s\x1f"
+                 "1\x1f"
+                 "1\x1f"
+                 "T"),  // a field missing
+           Forge("I2\x1f"
+                 "A\x1f"
+                 "1\x1f"
+                 "\x1f"
+                 "1\x1f"
+                 "1\x1f"
+                 "0\x1f"
+                 "T"),  // empty shard id
+           Forge("I2\x1f"
+                 "A\x1f"
+                 "1\x1f"
+                 "s\x1f"
+                 "9223372036854775808\x1f"
+                 "1\x1f"
+                 "0\x1f"
+                 "T"),  // issued beyond int64
+       }) {
+    Result<ShardIterator> r = DecodeShardIterator(bad);
+    EXPECT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(ErrorTypeOf(r.status()), ErrorType::kValidation) << bad;
+  }
+}
+
 // Regression: a forged iterator at 2^64 - 1 decoded, and GetRecords asked
 // the store for the records after it, i.e. from 2^64 - 1 + 1 = 0.
 TEST(ShardIterator, AForgedSequenceOf2To64Minus1IsRefusedNotWrappedToZero) {

@@ -16,10 +16,14 @@
 //
 // Change stream (s.<id>):
 //   key    := fixed64 big-endian sequence    (1, 2, 3, ... dense)
-//   value  := 0x01 type:u8 time:zigzag-varint keys:bytes [old:bytes]
-//   [new:bytes] type   := 1 INSERT (new only) | 2 MODIFY (old and new) | 3
-//   REMOVE (old) bytes  := len:varint data                data =
-//   EncodeItem(...)
+//   value  := 0x01 type:u8 time:zigzag-varint body          a client's
+//           | 0x02 type:u8 time:zigzag-varint origin:u8 body
+//   body   := keys:bytes [old:bytes] [new:bytes]
+//   type   := 1 INSERT (new only) | 2 MODIFY (old and new) | 3 REMOVE (old)
+//   origin := 0 a client | 1 the service's Time to Live (a REMOVE)
+//   bytes  := len:varint data                data = EncodeItem(...)
+//   (version 1 records, all records written before origins were kept, read
+//   as a client's; a client's change is still written as version 1)
 //
 // Catalog (default column family):
 //   "V"                   -> varint format version (1)
@@ -190,10 +194,13 @@ Result<uint64_t> ParseStreamKey(std::string_view key) {
 
 void EncodeChangeRecord(ChangeType type, int64_t time_micros,
                         std::string_view keys, std::string_view old_image,
-                        std::string_view new_image, std::string* out) {
-  out->push_back(1);
+                        std::string_view new_image, std::string* out,
+                        ChangeOrigin origin) {
+  const bool v2 = origin != ChangeOrigin::kUser;
+  out->push_back(v2 ? 2 : 1);
   out->push_back(static_cast<char>(type));
   PutVarint64(ZigZag(time_micros), out);
+  if (v2) out->push_back(static_cast<char>(origin));
   PutLengthPrefixed(keys, out);
   if (type != ChangeType::kInsert) PutLengthPrefixed(old_image, out);
   if (type != ChangeType::kRemove) PutLengthPrefixed(new_image, out);
@@ -201,13 +208,19 @@ void EncodeChangeRecord(ChangeType type, int64_t time_micros,
 
 namespace {
 
-Status ParseRecordHeader(std::string_view* in, ChangeType* type,
-                         int64_t* time) {
+Status ParseRecordHeader(std::string_view* in, ChangeType* type, int64_t* time,
+                         ChangeOrigin* origin) {
   uint8_t version, t;
   uint64_t zt;
-  if (!GetByte(in, &version) || version != 1 || !GetByte(in, &t) || t < 1 ||
-      t > 3 || !GetVarint64(in, &zt)) {
+  if (!GetByte(in, &version) || (version != 1 && version != 2) ||
+      !GetByte(in, &t) || t < 1 || t > 3 || !GetVarint64(in, &zt)) {
     return Corrupt("change record header");
+  }
+  *origin = ChangeOrigin::kUser;
+  if (version == 2) {
+    uint8_t o;
+    if (!GetByte(in, &o) || o > 1) return Corrupt("change record origin");
+    *origin = static_cast<ChangeOrigin>(o);
   }
   *type = static_cast<ChangeType>(t);
   *time = UnZigZag(zt);
@@ -226,7 +239,7 @@ Result<ChangeRecord> DecodeChangeRecord(uint64_t sequence,
   ChangeRecord r;
   r.sequence = sequence;
   std::string_view in = bytes;
-  if (!ParseRecordHeader(&in, &r.type, &r.time_micros).ok()) {
+  if (!ParseRecordHeader(&in, &r.type, &r.time_micros, &r.origin).ok()) {
     return fail("header");
   }
   std::string_view part;
@@ -249,7 +262,8 @@ Result<ChangeRecord> DecodeChangeRecord(uint64_t sequence,
 Result<int64_t> DecodeChangeRecordTime(std::string_view bytes) {
   ChangeType type;
   int64_t time;
-  RETURN_IF_ERROR(ParseRecordHeader(&bytes, &type, &time));
+  ChangeOrigin origin;
+  RETURN_IF_ERROR(ParseRecordHeader(&bytes, &type, &time, &origin));
   return time;
 }
 

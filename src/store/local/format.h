@@ -62,10 +62,12 @@ Result<uint64_t> ParseStreamKey(std::string_view key);
 
 // Appends a change record. `old_image` / `new_image` are binary-codec items;
 // which are present follows from `type` (INSERT: new, MODIFY: both,
-// REMOVE: old).
+// REMOVE: old). A client's change (kUser) is written as version 1, byte for
+// byte as before origins were kept; any other origin as version 2.
 void EncodeChangeRecord(ChangeType type, int64_t time_micros,
                         std::string_view keys, std::string_view old_image,
-                        std::string_view new_image, std::string* out);
+                        std::string_view new_image, std::string* out,
+                        ChangeOrigin origin = ChangeOrigin::kUser);
 // Errors: DataLoss with the sequence for a corrupt record.
 Result<ChangeRecord> DecodeChangeRecord(uint64_t sequence,
                                         std::string_view bytes);
