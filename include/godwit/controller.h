@@ -167,6 +167,12 @@ struct RunRequest {
   std::string postpone_cutover_file;
   // No cutover while replay is more than this many records behind.
   std::optional<uint64_t> max_lag_for_cutover;
+  // Downstream completion: no cutover until each of these consumers of the
+  // destination's stream has acknowledged (`godwit consumer ack`, a record
+  // of the control table: src/control/consumers.h) every record up to the
+  // stream's newest sequence number when the gate is checked. Needs a
+  // stream with one sequence order (the embedded store, `godwit serve`).
+  std::vector<std::string> wait_for_consumers;
   // One line per hook run and per problem of a hook; unset: stderr.
   std::function<void(const std::string&)> on_note;
 };
@@ -328,6 +334,8 @@ class Controller {
   // verify, the postpone file and the lag bound; just before the flip
   // (before_flip), the on-before-cutover hook.
   std::string CutoverPostponed(bool before_flip);
+  // The --wait-for-consumers part of it.
+  std::string ConsumersBehind();
   // Execute without recording the command in the run's timeline.
   Result<Reply> ExecuteCommand(const Command& c);
   std::unique_ptr<Parts> parts_;

@@ -110,6 +110,13 @@ struct MigrateOptions {
   // the step (a save that fails stops the run). Unset: always OK.
   std::function<Status()> commit_check;
   std::function<Status()> held_check;
+  // The destination's stream is on from the table's creation, so that
+  // downstream consumers (a search indexer) read the copy as it is made
+  // (RunRequest::wait_for_consumers). Else it is turned on at the cutover,
+  // and backfill writes no change records. A resumed run whose destination
+  // exists with its stream off has it turned on now: consumers see the
+  // changes from now on.
+  bool destination_stream = false;
 };
 
 enum class RunPhase : uint8_t {

@@ -19,7 +19,8 @@ const char kExitCodesHelp[] =
     "usage error (unknown command or option, bad argument); 3 verify found "
     "differences (verify, migrate --cutover), nothing was switched; 4 a "
     "cutover was postponed by the operator's gates (postpone file, lag "
-    "bound, on-before-cutover hook), nothing was switched.";
+    "bound, consumers behind, on-before-cutover hook), nothing was "
+    "switched.";
 
 namespace {
 
@@ -27,9 +28,10 @@ namespace {
 constexpr RegisterFn kGroups[] = {
     RegisterStoreCommands,     RegisterImportExportCommands,
     RegisterMigrationCommands, RegisterMigrateCommand,
-    RegisterControlCommands,   RegisterAnalyzeCommand,
-    RegisterPlanCommand,       RegisterReportCommand,
-    RegisterWorkloadCommands,  RegisterServeCommands,
+    RegisterControlCommands,   RegisterConsumerCommands,
+    RegisterAnalyzeCommand,    RegisterPlanCommand,
+    RegisterReportCommand,     RegisterWorkloadCommands,
+    RegisterServeCommands,
 };
 
 // Every subcommand registered (CLI11's get_subcommands() without a filter

@@ -78,6 +78,8 @@ void RegisterMigrationCommands(CLI::App& app, Context& ctx);
 void RegisterMigrateCommand(CLI::App& app, Context& ctx);
 // verify, cutover, rollback, finish, abandon, ctl
 void RegisterControlCommands(CLI::App& app, Context& ctx);
+// consumer ack, consumer list
+void RegisterConsumerCommands(CLI::App& app, Context& ctx);
 // load, demo
 void RegisterWorkloadCommands(CLI::App& app, Context& ctx);
 // analyze, plan, report: the operator's tools (src/ops)

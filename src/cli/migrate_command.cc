@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "cli/cli.h"
 #include "cli/control_channel.h"
@@ -43,7 +44,8 @@ struct MigrateArgs {
   double hook_timeout = 60;
   std::string postpone_file;
   int64_t max_lag_for_cutover = -1;  // < 0: no bound
-  std::string metrics_listen;        // "" : no metrics
+  std::vector<std::string> wait_for_consumers;
+  std::string metrics_listen;  // "" : no metrics
 };
 
 // How often `migrate --cutover` tries again a cutover the operator's gates
@@ -65,6 +67,7 @@ RunRequest ToRequest(const MigrateArgs& a) {
   if (a.max_lag_for_cutover >= 0) {
     r.max_lag_for_cutover = static_cast<uint64_t>(a.max_lag_for_cutover);
   }
+  r.wait_for_consumers = a.wait_for_consumers;
   return r;
 }
 
@@ -108,12 +111,20 @@ void PrintSummary(ProgressDisplay& display, Watch& watch, bool json) {
   std::fflush(stderr);
 }
 
-// Prints the reply of VerifyThenCutover; differences exit 3.
+// Prints the reply of VerifyThenCutover; differences exit 3, a postponed
+// cutover 4.
 Outcome ReportCutover(const Result<Reply>& r, bool json,
                       const std::string& table, bool in_server,
                       ProgressDisplay& display) {
   if (!r.ok()) return Outcome(r.status());
   display.Print(stdout, RenderReply(*r, json));
+  if (!r->postponed.empty()) {
+    return Outcome(
+        Status::Aborted("the cutover of " + table +
+                        " was postponed; the run goes on: `godwit cutover " +
+                        table + "` once the gates allow"),
+        kExitPostponed);
+  }
   if (!r->differences()) return Outcome(Status::OK());
   return Outcome(
       Status::FailedPrecondition(
@@ -400,6 +411,11 @@ void RegisterMigrateCommand(CLI::App& app, Context& ctx) {
   mig->add_option("--max-lag-for-cutover", a->max_lag_for_cutover,
                   "no cutover while replay is more than this many records "
                   "behind");
+  mig->add_option("--wait-for-consumers", a->wait_for_consumers,
+                  "no cutover until each named consumer of the destination's "
+                  "stream has acknowledged its newest record (`godwit "
+                  "consumer ack`); NAME,NAME or the option repeated")
+      ->delimiter(',');
   mig->add_option("--metrics-listen", a->metrics_listen,
                   "serve Prometheus metrics of the run at "
                   "http://HOST:PORT/metrics (port 0: any free one; the URL "

@@ -34,6 +34,17 @@ Result<Pointer> PointerFromItem(const Item& item, const std::string& logical) {
 
 }  // namespace
 
+AttributeValue Num(int64_t v) {
+  return AttributeValue::N(Number::FromInt64(v));
+}
+
+bool GetS(const Item& item, std::string_view name, std::string* out) {
+  const AttributeValue* v = item.Find(name);
+  if (v == nullptr || !v->is(AttrType::kS)) return false;
+  *out = v->s();
+  return true;
+}
+
 Key ControlKey(const std::string& pk, const std::string& sk) {
   return Key{AttributeValue::S(pk), AttributeValue::S(sk)};
 }

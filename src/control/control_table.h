@@ -12,6 +12,9 @@
 //        the migration run in progress (src/migrate/run_state.h)
 //   pk = "lease#<Table>"    sk = "<name>" ("run", ...)
 //        a lease: who may do it now (src/control/lease.h)
+//   pk = "consumer#<Table>" sk = "<name>"
+//        how far a downstream consumer processed the table's stream
+//        (src/control/consumers.h)
 //
 // A logical table with no pointer record is its own physical table.
 #ifndef GODWIT_CONTROL_CONTROL_TABLE_H_
@@ -21,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -57,6 +61,20 @@ Result<std::string> ResolveActiveTable(Store* store,
 // A store without a control table has none. Errors: those of the store;
 // DataLoss for a pointer without its physical table.
 Result<std::vector<std::pair<std::string, Pointer>>> ListPointers(Store* store);
+
+// Attributes of control-table records. GetS/GetN: false if `name` is
+// absent or of another type (or, for GetN, not an integer of int64 range).
+AttributeValue Num(int64_t v);
+bool GetS(const Item& item, std::string_view name, std::string* out);
+template <typename T>
+bool GetN(const Item& item, std::string_view name, T* out) {
+  const AttributeValue* v = item.Find(name);
+  if (v == nullptr || !v->is(AttrType::kN)) return false;
+  std::optional<int64_t> i = v->n().ToInt64();
+  if (!i) return false;
+  *out = static_cast<T>(*i);
+  return true;
+}
 
 }  // namespace godwit::control
 

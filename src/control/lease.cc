@@ -78,10 +78,6 @@ std::string RandomHex(int bytes) {
   return out;
 }
 
-AttributeValue Num(int64_t v) {
-  return AttributeValue::N(Number::FromInt64(v));
-}
-
 Item ToItem(const LeaseRecord& r) {
   Item item;
   item.Set("pk", AttributeValue::S(LeasePk(r.resource)));

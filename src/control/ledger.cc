@@ -28,27 +28,6 @@ std::string IsoTime(int64_t micros) {
   return buf;
 }
 
-AttributeValue Num(int64_t v) {
-  return AttributeValue::N(Number::FromInt64(v));
-}
-
-bool GetS(const Item& item, std::string_view name, std::string* out) {
-  const AttributeValue* v = item.Find(name);
-  if (v == nullptr || !v->is(AttrType::kS)) return false;
-  *out = v->s();
-  return true;
-}
-
-template <typename T>
-bool GetN(const Item& item, std::string_view name, T* out) {
-  const AttributeValue* v = item.Find(name);
-  if (v == nullptr || !v->is(AttrType::kN)) return false;
-  std::optional<int64_t> i = v->n().ToInt64();
-  if (!i) return false;
-  *out = static_cast<T>(*i);
-  return true;
-}
-
 }  // namespace
 
 std::string LedgerEntry::id() const {

@@ -11,6 +11,7 @@
 #include <functional>
 #include <mutex>
 
+#include "control/consumers.h"
 #include "control/control_table.h"
 #include "control/ledger.h"
 #include "godwit/transform.h"
@@ -48,6 +49,9 @@ Status ValidateRequest(const RunRequest& r) {
                           *r.fence_seconds < 0 || *r.fence_seconds > 3600)) {
     return Status::InvalidArgument(
         "fence seconds must be a number from 0 to 3600");
+  }
+  for (const std::string& name : r.wait_for_consumers) {
+    RETURN_IF_ERROR(control::ValidateConsumerName(name));
   }
   if (!std::isfinite(r.hook_timeout_seconds) || r.hook_timeout_seconds <= 0 ||
       r.hook_timeout_seconds > 86400) {
@@ -206,6 +210,7 @@ struct Controller::Parts {
   std::unique_ptr<migrate::ControllerHooks> hooks;  // null: no --hooks
   std::string postpone_file;
   std::optional<uint64_t> max_lag;
+  std::vector<std::string> consumers;  // --wait-for-consumers
 };
 
 Controller::Controller(std::unique_ptr<Parts> parts)
@@ -255,12 +260,31 @@ std::string Controller::CutoverPostponed(bool before_flip) {
                std::to_string(*p->max_lag);
       }
     }
-    return std::string();
+    return ConsumersBehind();
   }
   if (!p->hooks) return std::string();
   migrate::HookRun h = p->hooks->RunNow("on-before-cutover");
   if (h.ok()) return std::string();
   return h.Describe("on-before-cutover");
+}
+
+// The downstream-completion gate: the flip point is the destination's
+// newest sequence number now (replay goes on until the hold; the records
+// it writes after now are the final drain's, bounded by
+// --max-lag-for-cutover).
+std::string Controller::ConsumersBehind() {
+  Parts* p = parts_.get();
+  if (p->consumers.empty()) return std::string();
+  auto cannot = [&](const Status& s) {
+    return "the consumers' acknowledgements could not be checked: " +
+           s.ToString();
+  };
+  Result<TableDescription> d = p->env.store->DescribeTable(info_.destination);
+  if (!d.ok()) return cannot(d.status());
+  Result<std::string> behind = control::ConsumersBehind(
+      p->env.store, info_.table, p->consumers, d->latest_sequence);
+  if (!behind.ok()) return cannot(behind.status());
+  return *behind;
 }
 
 Result<std::unique_ptr<Controller>> Controller::Open(const ControllerEnv& env,
@@ -269,6 +293,13 @@ Result<std::unique_ptr<Controller>> Controller::Open(const ControllerEnv& env,
     return Status::InvalidArgument("the controller needs a store and router");
   }
   RETURN_IF_ERROR(ValidateRequest(req));
+  if (env.remote && !req.wait_for_consumers.empty()) {
+    return Status::InvalidArgument(
+        "--wait-for-consumers needs a stream with one sequence order (the "
+        "embedded store, or a run hosted by godwit serve with --server); a "
+        "remote store's stream has shards whose sequence numbers do not say "
+        "that a consumer is done with every shard");
+  }
   const std::string& table = req.table;
   // One owner per run: the lease first, before anything is read or written
   // (released if Open fails).
@@ -310,6 +341,7 @@ Result<std::unique_ptr<Controller>> Controller::Open(const ControllerEnv& env,
   o.max_errors = static_cast<size_t>(req.max_errors);
   o.fence_seconds = EffectiveFenceSeconds(req.fence_seconds, env.remote);
   o.on_progress = req.on_progress;
+  o.destination_stream = !req.wait_for_consumers.empty();
   Store* store = env.store;
   o.on_finish = [store](const MigrationPlan& plan, const MigrationProgress& p) {
     return RecordLedger(store, plan, p);
@@ -337,6 +369,7 @@ Result<std::unique_ptr<Controller>> Controller::Open(const ControllerEnv& env,
   c->info_.resumed = setup.resuming;
   p->postpone_file = req.postpone_cutover_file;
   p->max_lag = req.max_lag_for_cutover;
+  p->consumers = req.wait_for_consumers;
   if (!req.hooks_dir.empty()) {
     std::function<void(const std::string&)> note = req.on_note;
     if (!note) {

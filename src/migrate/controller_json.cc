@@ -42,7 +42,8 @@
 //
 //   run-request   := {"table": string, "mode": "start" | "resume",
 //                     "segments": int, "threads": int, "rate": number,
-//                     "max_errors": u64 [, "fence_seconds": number]}
+//                     "max_errors": u64 [, "fence_seconds": number]
+//                     [, "wait_for_consumers": [string, ...]]}
 //   run-info      := {"table": string, "run_id": string, "source": string,
 //                     "destination": string, "phase": phase,
 //                     "resumed": bool}
@@ -567,6 +568,14 @@ std::string RunRequestToJson(const RunRequest& r) {
       .Num("rate", r.rate)
       .U64("max_errors", r.max_errors);
   if (r.fence_seconds) w.Num("fence_seconds", *r.fence_seconds);
+  if (!r.wait_for_consumers.empty()) {
+    std::string list = "[";
+    for (const std::string& name : r.wait_for_consumers) {
+      if (list.size() > 1) list += ",";
+      AppendJsonQuoted(name, &list);
+    }
+    w.Raw("wait_for_consumers", list + "]");
+  }
   return w.Done();
 }
 
@@ -594,6 +603,22 @@ Result<RunRequest> RunRequestFromJson(std::string_view json) {
     double f = 0;
     RETURN_IF_ERROR(r.Num("fence_seconds", &f));
     req.fence_seconds = f;
+  }
+  if (r.Has("wait_for_consumers")) {
+    element e;
+    simdjson::dom::array list;
+    if (!r.Element("wait_for_consumers", &e) ||
+        e.get(list) != simdjson::SUCCESS) {
+      return r.Error("wait_for_consumers", "is not a list");
+    }
+    for (element name : list) {
+      std::string_view v;
+      if (name.get(v) != simdjson::SUCCESS) {
+        return r.Error("wait_for_consumers",
+                       "has an entry that is not a string");
+      }
+      req.wait_for_consumers.emplace_back(v);
+    }
   }
   RETURN_IF_ERROR(r.Finish());
   return req;

@@ -161,7 +161,8 @@ Status MigrationImpl::Init() {
                                       " is finished");
   }
   if (!resumed) RETURN_IF_ERROR(SetAsideDeadLetters(state.run_id));
-  ASSIGN_OR_RETURN(tables_, OpenRunTables(store_, state));
+  ASSIGN_OR_RETURN(tables_,
+                   OpenRunTables(store_, state, opts_.destination_stream));
   if (tables_.destination_created && resumed) {
     // Dropped behind the run's back (by hand): the table is new and empty,
     // whatever the run's checkpoints say, so no earlier verify holds.

@@ -177,14 +177,16 @@ Result<RunState> PlanRun(Store* store, MigrationPlan* plan,
   return state;
 }
 
-Result<RunTables> OpenRunTables(Store* store, const RunState& s) {
+Result<RunTables> OpenRunTables(Store* store, const RunState& s,
+                                bool destination_stream) {
   RunTables t;
   ASSIGN_OR_RETURN(t.source, store->GetTable(s.source));
   TableOptions dopts;
   dopts.key_schema = s.destination_key_schema;
-  // The destination's stream stays off until the flip: nothing reads it
-  // before reverse sync, and backfill writes need no change records.
-  dopts.stream_enabled = false;
+  // The destination's stream stays off until the flip (nothing reads it
+  // before reverse sync, and backfill writes need no change records),
+  // unless downstream consumers read the copy as it is made.
+  dopts.stream_enabled = destination_stream;
   // The source's secondary indexes and billing mode go with it (stores
   // that have none report none). A local index must share the table's
   // partition key: after a re-key it becomes a global index.
@@ -208,6 +210,9 @@ Result<RunTables> OpenRunTables(Store* store, const RunState& s) {
   Status cs = store->CreateTable(s.destination, dopts);
   if (!cs.ok() && cs.code() != StatusCode::kAlreadyExists) return cs;
   t.destination_created = cs.ok();
+  if (destination_stream && !t.destination_created) {
+    RETURN_IF_ERROR(store->UpdateStream(s.destination, true));
+  }
   ASSIGN_OR_RETURN(t.destination, store->GetTable(s.destination));
   TableOptions kopts;
   kopts.key_schema = KeySchema{{"k", AttrType::kB}, std::nullopt};

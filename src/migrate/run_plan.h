@@ -39,9 +39,11 @@ struct RunTables {
   bool destination_created = false;
 };
 
-// Opens the run's tables, creating the destination (stream off, with the
-// source's secondary indexes and billing) and the key map where missing.
-Result<RunTables> OpenRunTables(Store* store, const RunState& s);
+// Opens the run's tables, creating the destination (with the source's
+// secondary indexes and billing; its stream off unless
+// `destination_stream`, see MigrateOptions) and the key map where missing.
+Result<RunTables> OpenRunTables(Store* store, const RunState& s,
+                                bool destination_stream);
 
 }  // namespace godwit::migrate
 

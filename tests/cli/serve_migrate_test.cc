@@ -193,6 +193,66 @@ TEST_F(ServeMigrateTest, HostedRunWithALiveApplicationLosesNoWrite) {
   EXPECT_NE(Godwit({"ctl", "Events", "progress"}), 0);
 }
 
+// Downstream completion (docs/operations.md): a hosted run's cutover waits
+// for a consumer of the destination's stream. The consumer is boto3's
+// Streams client reading Events.v2 through the server; it acknowledges with
+// `godwit --store URL consumer ack`, which writes the control table over
+// the DynamoDB API.
+TEST_F(ServeMigrateTest, ACutoverWaitsForADownstreamConsumerOfTheStream) {
+  setenv("AWS_ACCESS_KEY_ID", "test", 1);
+  setenv("AWS_SECRET_ACCESS_KEY", "test", 1);
+  setenv("AWS_REGION", "us-east-1", 1);
+  auto remote = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--store", url_});
+    return Godwit(args, 120, /*via_server=*/false);
+  };
+  ASSERT_EQ(Godwit({"migrate", "Events", "--wait-for-consumers", "indexer",
+                    "--cutover"}),
+            4)
+      << Out() << ReadFile(dir_.Join("serve.log"));
+  EXPECT_NE(Out().find("consumers behind the flip point "), std::string::npos)
+      << Out();
+  EXPECT_NE(Out().find("indexer (no acknowledgement yet)"), std::string::npos)
+      << Out();
+
+  // The consumer reads the destination's whole stream: the backfill's
+  // records, and knows the last one.
+  ASSERT_EQ(WaitExit(Spawn({"python3",
+                            std::string(GODWIT_SOURCE_DIR) +
+                                "/tests/cli/serve_migrate/consumer.py",
+                            url_, "Events.v2"},
+                           dir_.Join("consumer.log")),
+                     180),
+            0)
+      << ReadFile(dir_.Join("consumer.log"));
+  std::string read = ReadFile(dir_.Join("consumer.log"));
+  size_t at = read.find("\"greatest\": \"");
+  ASSERT_NE(at, std::string::npos) << read;
+  std::string greatest = read.substr(at + 13);
+  greatest = greatest.substr(0, greatest.find('"'));
+  ASSERT_FALSE(greatest.empty()) << read;
+  at = read.find("\"records\": ");
+  ASSERT_NE(at, std::string::npos) << read;
+  EXPECT_GE(std::stoi(read.substr(at + 11)), kKeys) << read;
+
+  // Not far enough: still postponed, saying where the consumer is.
+  ASSERT_EQ(remote({"consumer", "ack", "Events", "indexer", "1"}), 0) << Out();
+  ASSERT_EQ(Godwit({"cutover", "Events"}), 4) << Out();
+  EXPECT_NE(Out().find("indexer at 1"), std::string::npos) << Out();
+  EXPECT_NE(remote({"consumer", "ack", "Events", "indexer", "x1"}), 0);
+  EXPECT_NE(Out().find("must be a stream sequence number"), std::string::npos)
+      << Out();
+
+  ASSERT_EQ(remote({"consumer", "ack", "Events", "indexer", greatest}), 0)
+      << Out();
+  ASSERT_EQ(remote({"consumer", "list", "Events"}), 0) << Out();
+  EXPECT_NE(Out().find("indexer"), std::string::npos) << Out();
+  ASSERT_EQ(Godwit({"verify", "Events"}), 0) << Out();
+  ASSERT_EQ(Godwit({"cutover", "Events"}), 0) << Out();
+  EXPECT_NE(Out().find("cutover: Events -> Events.v2"), std::string::npos)
+      << Out();
+}
+
 // The same server as a remote store: `--store URL` runs the store commands
 // over the DynamoDB API (the remote client, docs/remote.md).
 TEST_F(ServeMigrateTest, StoreCommandsOverTheDynamoDbApi) {
