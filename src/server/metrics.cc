@@ -2,6 +2,9 @@
 
 #include <prometheus/gauge.h>
 
+#include <algorithm>
+#include <chrono>
+
 namespace godwit::server {
 namespace {
 
@@ -22,6 +25,15 @@ prometheus::MetricFamily Gauge(const std::string& name, const std::string& help,
   m.gauge.value = v;
   return prometheus::MetricFamily{
       name, help, prometheus::MetricType::Gauge, {m}};
+}
+
+// A reader counts while it read within this window.
+constexpr int64_t kReaderWindowMicros = 60'000'000;
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace
@@ -73,13 +85,62 @@ void ServerMetrics::SetServerStats(std::function<ServerStats()> stats) {
   stats_ = std::move(stats);
 }
 
+void ServerMetrics::RecordStreamRead(const std::string& table, uint64_t reader,
+                                     bool at_head) {
+  const int64_t now = NowMicros();
+  std::lock_guard lock(mu_);
+  auto [it, fresh] = readers_[table].try_emplace(reader);
+  ChainSeen& seen = it->second;
+  seen.last = now;
+  if (fresh || at_head) seen.at_head = now;
+  if (++reads_ % 4096 == 0) SweepReaders(now);
+}
+
+void ServerMetrics::SweepReaders(int64_t now) const {
+  for (auto t = readers_.begin(); t != readers_.end();) {
+    std::erase_if(t->second, [now](const auto& chain) {
+      return now - chain.second.last > kReaderWindowMicros;
+    });
+    t = t->second.empty() ? readers_.erase(t) : std::next(t);
+  }
+}
+
 std::vector<prometheus::MetricFamily> ServerMetrics::Collect() const {
   std::vector<prometheus::MetricFamily> out = registry_->Collect();
   std::function<ServerStats()> stats;
+  prometheus::MetricFamily readers{
+      "godwit_serve_stream_readers",
+      "Iterator chains that read the table's stream in the last 60 s",
+      prometheus::MetricType::Gauge,
+      {}};
+  prometheus::MetricFamily behind{
+      "godwit_serve_stream_reader_behind_seconds",
+      "The longest time one of those readers has gone without reaching its "
+      "shard's head",
+      prometheus::MetricType::Gauge,
+      {}};
   {
     std::lock_guard lock(mu_);
     stats = stats_;
+    const int64_t now = NowMicros();
+    SweepReaders(now);
+    for (const auto& [table, chains] : readers_) {
+      int64_t longest = 0;
+      for (const auto& [id, seen] : chains) {
+        longest = std::max(longest, seen.last - seen.at_head);
+      }
+      prometheus::ClientMetric n;
+      n.label = {{"table", table}};
+      n.gauge.value = static_cast<double>(chains.size());
+      readers.metric.push_back(n);
+      prometheus::ClientMetric b;
+      b.label = {{"table", table}};
+      b.gauge.value = static_cast<double>(longest) / 1e6;
+      behind.metric.push_back(b);
+    }
   }
+  out.push_back(std::move(readers));
+  out.push_back(std::move(behind));
   if (stats) {
     ServerStats s = stats();
     out.push_back(Gauge("godwit_serve_connections", "Connections open now",

@@ -9,6 +9,14 @@
 //   (read | write units
 //                                                        charged, DynamoDB's
 //                                                        arithmetic)
+//   godwit_serve_stream_readers{table}                   gauge (iterator
+//                                                        chains that read
+//                                                        in the last 60 s)
+//   godwit_serve_stream_reader_behind_seconds{table}     gauge (the longest
+//                                                        time one of them
+//                                                        has gone without
+//                                                        reaching its
+//                                                        shard's head)
 //   godwit_serve_connections                             gauge (open now)
 //   godwit_serve_inflight_bytes, _inflight_bytes_limit   gauge (the byte
 //   budget)
@@ -27,7 +35,9 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -60,6 +70,11 @@ class ServerMetrics : public prometheus::Collectable {
   // Where the listener's figures come from (unset: not reported). Call
   // before scrapes begin.
   void SetServerStats(std::function<ServerStats()> stats);
+  // One GetRecords answered on `table`'s stream for iterator chain
+  // `reader`; `at_head`: the page reached its shard's head (a misleading
+  // empty page does not).
+  void RecordStreamRead(const std::string& table, uint64_t reader,
+                        bool at_head);
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
@@ -68,8 +83,20 @@ class ServerMetrics : public prometheus::Collectable {
   prometheus::Family<prometheus::Histogram>& latency_;
   prometheus::Family<prometheus::Counter>& errors_;
   prometheus::Family<prometheus::Counter>& capacity_;
+  // A chain's last GetRecords and the last time it was at its shard's head
+  // (or its first read, if never), in microseconds since the epoch.
+  struct ChainSeen {
+    int64_t last = 0;
+    int64_t at_head = 0;
+  };
+  // Forgets chains idle for longer than the readers' window.
+  void SweepReaders(int64_t now) const;
+
   mutable std::mutex mu_;
   std::function<ServerStats()> stats_;  // guarded by mu_
+  // table -> chain -> seen; guarded by mu_.
+  mutable std::map<std::string, std::map<uint64_t, ChainSeen>> readers_;
+  uint64_t reads_ = 0;  // guarded by mu_
 };
 
 }  // namespace godwit::server

@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <functional>
 
+#include "server/metrics.h"
 #include "server/operations.h"
 #include "server/request.h"
 #include "wire/errors.h"
@@ -235,6 +236,9 @@ Result<std::string> Operations::GetRecords(const Fields& f) {
   next.reader = reader;
   if (out.size() > 0 && it.empties + 1 < kEmptyPagesAtHead &&
       hub_->DrawMisleadingEmpty()) {
+    if (opts_.metrics != nullptr) {
+      opts_.metrics->RecordStreamRead(it.table, reader, /*at_head=*/false);
+    }
     // An empty page although records follow; the chain stays where it
     // was.
     next.after = after;
@@ -246,6 +250,9 @@ Result<std::string> Operations::GetRecords(const Fields& f) {
   }
   next.after = pos;
   next.empties = out.size() == 0 ? std::min<uint32_t>(it.empties, 1000) + 1 : 0;
+  if (opts_.metrics != nullptr) {
+    opts_.metrics->RecordStreamRead(it.table, reader, reached_end);
+  }
   JsonObject o;
   o.Array("Records", std::move(out));
   // A closed shard read to its end: no NextShardIterator (its children
