@@ -46,15 +46,27 @@ KeyMap::KeyMap(std::shared_ptr<Table> table, std::shared_ptr<Table> source,
                KeySchema destination_schema)
     : table_(std::move(table)),
       source_(std::move(source)),
-      destination_schema_(std::move(destination_schema)) {}
+      destination_schema_(std::move(destination_schema)),
+      same_schema_(destination_schema_ == source_->key_schema()) {}
+
+bool KeyMap::Implicit(const std::string& key_bytes,
+                      const Item& source_key) const {
+  if (!same_schema_) return false;
+  Result<std::string> own = KeyBytes(source_key, destination_schema_);
+  return own.ok() && *own == key_bytes;
+}
 
 Result<bool> KeyMap::MapsToKey(ItemMapper* mapper, const Item& source_key,
                                const std::string& key_bytes) {
   ASSIGN_OR_RETURN(Key key, ExtractKey(source_key, source_->key_schema()));
   ASSIGN_OR_RETURN(std::optional<Item> cur, source_->Get(key));
-  if (!cur) return false;
+  return cur && MapsItemToKey(mapper, *cur, key_bytes);
+}
+
+bool KeyMap::MapsItemToKey(ItemMapper* mapper, const Item& item,
+                           const std::string& key_bytes) {
   std::vector<Item> outs;
-  if (!MapQuietly(mapper, Direction::kUp, *cur, &outs).ok()) return false;
+  if (!MapQuietly(mapper, Direction::kUp, item, &outs).ok()) return false;
   for (const Item& o : outs) {
     Result<std::string> kb = KeyBytes(o, destination_schema_);
     if (kb.ok() && *kb == key_bytes) return true;
@@ -62,7 +74,13 @@ Result<bool> KeyMap::MapsToKey(ItemMapper* mapper, const Item& source_key,
   return false;
 }
 
-Status KeyMap::ClaimKeys(ItemMapper* mapper, const std::vector<Claim>& claims) {
+Status KeyMap::ClaimKeys(ItemMapper* mapper,
+                         const std::vector<Claim>& all_claims) {
+  std::vector<Claim> claims;
+  for (const Claim& c : all_claims) {
+    if (!Implicit(c.key_bytes, *c.source_key)) claims.push_back(c);
+  }
+  if (claims.empty()) return Status::OK();
   std::vector<Mutex*> stripes;
   stripes.reserve(claims.size());
   for (const Claim& c : claims) {
@@ -87,6 +105,25 @@ Status KeyMap::ClaimKeys(ItemMapper* mapper, const std::vector<Claim>& claims) {
       stored[keys[i].hash.b()] = std::move(got[i]);
     }
   }
+  // A key nobody claimed may still be a source item's own (implicit, never
+  // recorded): those source items, in one batched read of the source.
+  std::map<std::string, std::optional<Item>> implicit;
+  if (same_schema_) {
+    std::vector<Key> keys;
+    for (const Claim& c : claims) {
+      if (stored[c.key_bytes] || implicit.count(c.key_bytes) != 0) continue;
+      ASSIGN_OR_RETURN(Key k, ExtractKey(*c.image, destination_schema_));
+      implicit.emplace(c.key_bytes, std::nullopt);
+      keys.push_back(std::move(k));
+    }
+    if (!keys.empty()) {
+      ASSIGN_OR_RETURN(std::vector<std::optional<Item>> got,
+                       source_->BatchGet(keys));
+      for (size_t i = 0; i < keys.size(); ++i) {
+        if (got[i]) implicit[KeyBytes(keys[i])] = std::move(got[i]);
+      }
+    }
+  }
   std::map<std::string, const Item*> in_batch;  // key -> source key
   std::vector<WriteRequest> puts;
   for (const Claim& c : claims) {
@@ -99,11 +136,28 @@ Status KeyMap::ClaimKeys(ItemMapper* mapper, const std::vector<Claim>& claims) {
       if (src != nullptr && src->is(AttrType::kM)) owner = &src->m();
     }
     if (owner != nullptr && *owner == *c.source_key) continue;  // ours already
+    std::optional<Item> implicit_owner;  // its key attributes
+    if (owner == nullptr) {
+      auto it = implicit.find(c.key_bytes);
+      if (it != implicit.end() && it->second &&
+          MapsItemToKey(mapper, *it->second, c.key_bytes)) {
+        ASSIGN_OR_RETURN(Key k, ExtractKey(*it->second, destination_schema_));
+        implicit_owner = KeyToItem(k, destination_schema_);
+        owner = &*implicit_owner;
+      }
+    }
     if (owner != nullptr) {
-      // Another source item claimed this key. Backfill reads are not a
-      // snapshot, so check the two items as they are now.
-      ASSIGN_OR_RETURN(bool a, MapsToKey(mapper, *owner, c.key_bytes));
-      ASSIGN_OR_RETURN(bool b, MapsToKey(mapper, *c.source_key, c.key_bytes));
+      // Another source item owns this key. Backfill reads are not a
+      // snapshot, so check the two items as they are now (an implicit
+      // owner was just read).
+      bool a = implicit_owner.has_value();
+      if (!a) {
+        ASSIGN_OR_RETURN(a, MapsToKey(mapper, *owner, c.key_bytes));
+      }
+      bool b = false;
+      if (a) {
+        ASSIGN_OR_RETURN(b, MapsToKey(mapper, *c.source_key, c.key_bytes));
+      }
       if (a && b) {
         return Status::FailedPrecondition(
             "two source items map to one destination key " +
@@ -140,6 +194,7 @@ Status KeyMap::ClaimKeys(ItemMapper* mapper, const std::vector<Claim>& claims) {
 
 Result<bool> KeyMap::Release(const std::string& key_bytes,
                              const Item& source_key) {
+  if (Implicit(key_bytes, source_key)) return false;  // never recorded
   // Only the owner releases; a failed condition means someone else owns it.
   Result<std::optional<Item>> r = table_->Delete(
       MapKey(key_bytes),

@@ -9,6 +9,18 @@
 // like a collision); if both still map to the key, the claim fails naming
 // both source keys.
 //
+// Keys kept by their own item are implicit. When the destination has the
+// source's key schema and an image has its source item's key (a
+// key-preserving transform: renamed attributes, reshaped values), the
+// source table itself says who owns the key: nothing is read or written in
+// the key map for it, so such a copy costs what a plain copy costs
+// (docs/engine.md, "The key map"). A claim of a key that is not the
+// claimant's own (a re-key) then also checks the source item whose own key
+// it is: if that item maps to the key too, it is a collision. The one
+// collision found later, by verify, not here: a source item created at key
+// K after another item was re-keyed onto K (verify finds the overwritten
+// image, and a cutover needs a passing verify).
+//
 // Thread safety: Claim and Release may run concurrently from any threads;
 // keys are locked by stripe while claimed, so two claims of one unowned key
 // cannot both take it.
@@ -46,8 +58,9 @@ class KeyMap {
     const Item* source_key;  // the source item's key attributes
   };
 
-  // Records the ownership of every claimed key (one batched read and one
-  // batched write of the key-map table). A key already owned by the same
+  // Records the ownership of every claimed key that is not implicit (one
+  // batched read and one batched write of the key-map table; none when
+  // every key is implicit). A key already owned by the same
   // source item is left as it is; a key owned by another source item is
   // taken over if that item no longer maps to it (read from the source now,
   // mapped with `mapper`'s up).
@@ -56,7 +69,8 @@ class KeyMap {
   Status ClaimKeys(ItemMapper* mapper, const std::vector<Claim>& claims);
 
   // Releases `key_bytes` if `source_key` owns it. Returns true if it did,
-  // false if another source item (or none) owns it.
+  // false if another source item (or none) owns it, or the key is
+  // `source_key`'s own (implicit: nothing to release).
   // Errors: the store's.
   Result<bool> Release(const std::string& key_bytes, const Item& source_key);
 
@@ -66,6 +80,11 @@ class KeyMap {
   Table* table() const { return table_.get(); }
 
  private:
+  // Whether `key_bytes` is the key of `source_key` itself (same schemas).
+  bool Implicit(const std::string& key_bytes, const Item& source_key) const;
+  // Whether `item` (a source item) maps to `key_bytes`.
+  bool MapsItemToKey(ItemMapper* mapper, const Item& item,
+                     const std::string& key_bytes);
   // Whether the current source item at `source_key` maps to `key_bytes`.
   Result<bool> MapsToKey(ItemMapper* mapper, const Item& source_key,
                          const std::string& key_bytes);
@@ -73,6 +92,8 @@ class KeyMap {
   const std::shared_ptr<Table> table_;
   const std::shared_ptr<Table> source_;
   const KeySchema destination_schema_;
+  // The destination's key schema is the source's: implicit keys exist.
+  const bool same_schema_;
 
   // Lock stripes over destination keys. They guard rows of the key-map
   // table, not memory: a claim holds the stripes of its keys from its read

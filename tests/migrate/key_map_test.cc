@@ -1,5 +1,7 @@
 // The key map on the embedded store: claims, a real collision, a stale read
-// that only looks like one, and releases by the owner only.
+// that only looks like one, releases by the owner only; and implicit keys
+// (a key-preserving transform records nothing, a re-key onto another
+// item's own key is still a collision).
 #include "migrate/key_map.h"
 
 #include <gtest/gtest.h>
@@ -135,6 +137,116 @@ TEST_F(KeyMapTest, OnlyTheOwnerReleases) {
   EXPECT_EQ(OwnerOf(a_img), "none");
   ASSERT_OK_AND_ASSIGN(released, keys_->Release(Bytes(a_img), a_key));
   EXPECT_FALSE(released);  // nothing left to release
+}
+
+// A transform that keeps the key schema (pk:S): an item keeps its key
+// unless it has `to`, then it is re-keyed onto pk = to. Renames a -> b.
+class FakeSameSchemaMapper : public ItemMapper {
+ public:
+  Status Up(const Item& in, std::vector<Item>* out, ItemError*) override {
+    Item img = in;
+    if (const AttributeValue* to = in.Find("to")) {
+      img.Set("pk", *to);
+      img.Erase("to");
+    }
+    if (const AttributeValue* a = in.Find("a")) {
+      img.Set("b", *a);
+      img.Erase("a");
+    }
+    out->push_back(std::move(img));
+    return Status::OK();
+  }
+  Status Down(const Item& in, std::vector<Item>* out, ItemError*) override {
+    out->push_back(in);
+    return Status::OK();
+  }
+};
+
+class ImplicitKeyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    LocalStoreOptions o;
+    o.path = dir_.Join("store");
+    o.sync = false;
+    ASSERT_OK_AND_ASSIGN(store_, OpenLocalStore(o));
+    ASSERT_OK(store_->CreateTable("Users", {kSchema}));
+    ASSERT_OK(store_->CreateTable(
+        KeyMap::TableName("Users.v2"),
+        {KeySchema{{"k", AttrType::kB}, std::nullopt}, false}));
+    ASSERT_OK_AND_ASSIGN(source_, store_->GetTable("Users"));
+    ASSERT_OK_AND_ASSIGN(map_table_,
+                         store_->GetTable(KeyMap::TableName("Users.v2")));
+    keys_ = std::make_unique<KeyMap>(map_table_, source_, kSchema);
+  }
+
+  // Puts a source item; fills its image and key item for a claim.
+  void Put(const std::string& pk, const std::string& to, Item* image,
+           Item* key) {
+    Item item;
+    item.Set("pk", AttributeValue::S(pk));
+    item.Set("a", AttributeValue::S("v-" + pk));
+    if (!to.empty()) item.Set("to", AttributeValue::S(to));
+    ASSERT_OK(source_->Put(item));
+    std::vector<Item> out;
+    ASSERT_OK(mapper_.Up(item, &out, nullptr));
+    *image = out[0];
+    *key = KeyToItem(Key{AttributeValue::S(pk), std::nullopt}, kSchema);
+  }
+  std::string Bytes(const Item& image) { return *KeyBytes(image, kSchema); }
+  size_t Recorded() {
+    ScanOptions so;
+    Result<Page> p = map_table_->Scan(so);
+    EXPECT_OK(p.status());
+    return p.ok() ? p->items.size() : 0;
+  }
+
+  const KeySchema kSchema{{"pk", AttrType::kS}, std::nullopt};
+  ::godwit::test::TempDir dir_;
+  std::unique_ptr<Store> store_;
+  std::shared_ptr<Table> source_;
+  std::shared_ptr<Table> map_table_;
+  std::unique_ptr<KeyMap> keys_;
+  FakeSameSchemaMapper mapper_;
+};
+
+TEST_F(ImplicitKeyTest, KeysKeptByTheirOwnItemsAreNeverRecorded) {
+  std::vector<Item> images(50), keys(50);
+  std::vector<KeyMap::Claim> claims;
+  for (int i = 0; i < 50; ++i) {
+    Put("u" + std::to_string(i), "", &images[i], &keys[i]);
+    claims.push_back({Bytes(images[i]), &images[i], &keys[i]});
+  }
+  ASSERT_OK(keys_->ClaimKeys(&mapper_, claims));
+  EXPECT_EQ(Recorded(), 0u);  // no read, no write of the key map
+  ASSERT_OK_AND_ASSIGN(bool released,
+                       keys_->Release(Bytes(images[0]), keys[0]));
+  EXPECT_FALSE(released);  // nothing to release
+}
+
+TEST_F(ImplicitKeyTest, AReKeyOntoAnotherItemsOwnKeyIsACollision) {
+  Item x_img, x_key, y_img, y_key;
+  Put("x", "", &x_img, &x_key);   // keeps pk = x
+  Put("y", "x", &y_img, &y_key);  // re-keyed onto pk = x
+  ASSERT_OK(keys_->ClaimKeys(&mapper_, {{Bytes(x_img), &x_img, &x_key}}));
+  Status s = keys_->ClaimKeys(&mapper_, {{Bytes(y_img), &y_img, &y_key}});
+  ASSERT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
+  EXPECT_NE(s.message().find("two source items map to one destination key"),
+            std::string::npos)
+      << s.ToString();
+  EXPECT_NE(s.message().find(R"("pk":{"S":"y"})"), std::string::npos)
+      << s.ToString();
+  EXPECT_EQ(Recorded(), 0u);
+}
+
+TEST_F(ImplicitKeyTest, AReKeyOntoAFreeKeyIsRecorded) {
+  Item z_img, z_key, w_img, w_key;
+  Put("z", "free", &z_img, &z_key);  // nobody's own key
+  ASSERT_OK(keys_->ClaimKeys(&mapper_, {{Bytes(z_img), &z_img, &z_key}}));
+  EXPECT_EQ(Recorded(), 1u);
+  // Onto z's own key, but z maps elsewhere: z is not an owner.
+  Put("w", "z", &w_img, &w_key);
+  ASSERT_OK(keys_->ClaimKeys(&mapper_, {{Bytes(w_img), &w_img, &w_key}}));
+  EXPECT_EQ(Recorded(), 2u);
 }
 
 }  // namespace
